@@ -1,0 +1,58 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LeakAnalyzers.CodeFixes.Infrastructure;
+
+/// <summary>Picks a local name that collides with nothing in scope nor anywhere in the enclosing member.</summary>
+internal static class LocalNames
+{
+    public static string Unique(string preferred, SyntaxNode position, SemanticModel model)
+    {
+        var taken = new HashSet<string>(model.LookupSymbols(position.SpanStart).Select(s => s.Name));
+        var member = position.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? position.SyntaxTree.GetRoot();
+        foreach (var token in member.DescendantTokens())
+        {
+            if (token.IsKind(SyntaxKind.IdentifierToken))
+            {
+                taken.Add(token.ValueText);
+            }
+        }
+
+        if (!taken.Contains(preferred) && SyntaxFacts.GetKeywordKind(preferred) == SyntaxKind.None)
+        {
+            return preferred;
+        }
+
+        for (var suffix = 2; ; suffix++)
+        {
+            var candidate = preferred + suffix;
+            if (!taken.Contains(candidate))
+            {
+                return candidate;
+            }
+        }
+    }
+
+    /// <summary>The conventional local name for a disposable of <paramref name="type"/>.</summary>
+    public static string For(ITypeSymbol? type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            switch (current.ToDisplayString())
+            {
+                case "System.Net.Http.HttpResponseMessage":
+                    return "response";
+                case "System.Threading.CancellationTokenSource":
+                    return "cts";
+                case "System.IO.Stream":
+                    return "stream";
+            }
+        }
+
+        var name = type?.Name;
+        return string.IsNullOrEmpty(name) ? "resource" : char.ToLowerInvariant(name![0]) + name.Substring(1);
+    }
+}

@@ -1,0 +1,8 @@
+namespace LeakAnalyzers.Configuration;
+
+/// <summary>The <c>.editorconfig</c> keys the rules read (documented in docs/configuration.md).</summary>
+internal static class OptionKeys
+{
+    public const string OwnershipTransferMethods = "leak_analyzers.ownership_transfer_methods";
+    public const string DisposingMethods = "leak_analyzers.disposing_methods";
+}

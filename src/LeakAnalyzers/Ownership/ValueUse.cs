@@ -1,0 +1,172 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LeakAnalyzers.Ownership;
+
+internal enum ValueUseKind
+{
+    /// <summary>Read in an expression (member access, non-owning argument...): the owner does not change.</summary>
+    Read,
+
+    /// <summary>Thrown away by an expression statement or a discard.</summary>
+    Discarded,
+
+    /// <summary>Disposed here (<c>Dispose()</c>, <c>using</c>, a disposing method).</summary>
+    Disposes,
+
+    /// <summary>Ownership leaves (returned, stored, passed to an owner), or the use is not understood.</summary>
+    Escapes,
+
+    /// <summary>Assigned to a local, which must then be followed.</summary>
+    AssignedToLocal,
+}
+
+/// <summary>One use of a tracked value: what it is and, for disposals and locals, where.</summary>
+internal readonly struct ValueUse
+{
+    private ValueUse(ValueUseKind kind, SyntaxNode? site, ILocalSymbol? local)
+    {
+        Kind = kind;
+        Site = site;
+        Local = local;
+    }
+
+    public ValueUseKind Kind { get; }
+
+    /// <summary>The syntax that disposes (for <see cref="ValueUseKind.Disposes"/>) or defines the local.</summary>
+    public SyntaxNode? Site { get; }
+
+    public ILocalSymbol? Local { get; }
+
+    public static ValueUse Of(ValueUseKind kind) => new(kind, null, null);
+
+    public static ValueUse DisposedAt(SyntaxNode site) => new(ValueUseKind.Disposes, site, null);
+
+    public static ValueUse AssignedTo(ILocalSymbol local, SyntaxNode site) => new(ValueUseKind.AssignedToLocal, site, local);
+
+    /// <summary>
+    /// Classifies what the parent operations do with <paramref name="value"/> (a creation, an
+    /// awaited creation, or a reference to a tracked local or parameter).
+    /// </summary>
+    public static ValueUse Classify(IOperation value, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        var current = value;
+        for (var step = 0; step < 32; step++)
+        {
+            current = OperationNavigation.SkipTransparentParents(current);
+            var parent = current.Parent;
+            switch (parent)
+            {
+                case null:
+                case IExpressionStatementOperation:
+                    return Of(ValueUseKind.Discarded);
+
+                case ISimpleAssignmentOperation assignment when assignment.Value == current:
+                    return assignment.Target switch
+                    {
+                        ILocalReferenceOperation local => AssignedTo(local.Local, assignment.Syntax),
+                        IDiscardOperation => Of(ValueUseKind.Discarded),
+                        _ => Of(ValueUseKind.Escapes),
+                    };
+
+                case ISimpleAssignmentOperation:
+                    // The value is the target being overwritten: not a use of the object.
+                    return Of(ValueUseKind.Read);
+
+                case ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IDeconstructionAssignmentOperation:
+                    return Of(ValueUseKind.Escapes);
+
+                case IVariableInitializerOperation initializer:
+                    return ClassifyInitializer(initializer);
+
+                case IReturnOperation:
+                    return Of(ValueUseKind.Escapes);
+
+                case IArgumentOperation argument:
+                    return ArgumentOwnership.Classify(argument, context, policy, depth) switch
+                    {
+                        ArgumentRole.TakesOwnership => Of(ValueUseKind.Escapes),
+                        ArgumentRole.Disposes => DisposedAt(argument.Parent?.Syntax ?? argument.Syntax),
+                        _ => Of(ValueUseKind.Read),
+                    };
+
+                case IUsingOperation usingOperation:
+                    return DisposedAt(usingOperation.Syntax);
+
+                case IInvocationOperation invocation when invocation.Instance == current:
+                    if (OperationNavigation.IsDisposeMethod(invocation.TargetMethod))
+                    {
+                        return DisposedAt(invocation.Syntax);
+                    }
+
+                    if (IsSelfReturning(invocation))
+                    {
+                        // response.EnsureSuccessStatusCode() returns the same response: keep following it.
+                        current = invocation;
+                        continue;
+                    }
+
+                    return Of(ValueUseKind.Read);
+
+                case IConditionalAccessOperation conditionalAccess when conditionalAccess.Operation == current:
+                    return conditionalAccess.WhenNotNull is IInvocationOperation { Instance: IConditionalAccessInstanceOperation } whenNotNull &&
+                           OperationNavigation.IsDisposeMethod(whenNotNull.TargetMethod)
+                        ? DisposedAt(conditionalAccess.Syntax)
+                        : Of(ValueUseKind.Read);
+
+                case IMemberReferenceOperation:
+                case IInvocationOperation:
+                case IBinaryOperation:
+                case IUnaryOperation:
+                case IIsTypeOperation:
+                case IIsPatternOperation:
+                case IInterpolationOperation:
+                case ISwitchOperation:
+                case IAwaitOperation:
+                case ILockOperation:
+                    return Of(ValueUseKind.Read);
+
+                case IConditionalOperation conditional when conditional.Condition != current:
+                    current = conditional;
+                    continue;
+
+                case ICoalesceOperation coalesce:
+                    current = coalesce;
+                    continue;
+
+                case ISwitchExpressionArmOperation { Parent: ISwitchExpressionOperation switchExpression } arm when arm.Value == current:
+                    current = switchExpression;
+                    continue;
+
+                default:
+                    // Array/collection/tuple/anonymous-object initializers store the value; anything
+                    // not understood is treated as leaving the method: precision first.
+                    return Of(ValueUseKind.Escapes);
+            }
+        }
+
+        return Of(ValueUseKind.Escapes);
+    }
+
+    private static ValueUse ClassifyInitializer(IVariableInitializerOperation initializer)
+    {
+        if (initializer.Parent is not IVariableDeclaratorOperation declarator)
+        {
+            return Of(ValueUseKind.Escapes);
+        }
+
+        var group = declarator.Parent?.Parent;
+        if (group is IVariableDeclarationGroupOperation && group.Parent is IUsingDeclarationOperation or IUsingOperation)
+        {
+            return DisposedAt(group.Parent.Syntax);
+        }
+
+        return AssignedTo(declarator.Symbol, declarator.Syntax);
+    }
+
+    /// <summary>An instance method that hands back its receiver's type, as fluent APIs do.</summary>
+    private static bool IsSelfReturning(IInvocationOperation invocation) =>
+        invocation.Instance?.Type is { } receiverType &&
+        !invocation.TargetMethod.ReturnsVoid &&
+        SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ReturnType, receiverType);
+}

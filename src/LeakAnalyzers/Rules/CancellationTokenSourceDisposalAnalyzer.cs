@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+using LeakAnalyzers.Ownership;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LeakAnalyzers.Rules;
+
+/// <summary>LEAK008: a CancellationTokenSource that is never disposed keeps its timer and its registration on the parent token.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class CancellationTokenSourceDisposalAnalyzer : DiagnosticAnalyzer
+{
+    internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+        RuleIdentifiers.DisposeCancellationTokenSource,
+        title: "Dispose the CancellationTokenSource",
+        messageFormat: "The CancellationTokenSource from '{0}' is not disposed on every path; dispose it (using) so its timer and its registration on the parent token are released",
+        description: "A linked CancellationTokenSource that is never disposed stays registered on its parent token; per-request sources linked to a long-lived token (application stopping, a service-wide source) accumulate forever. Sources with a timeout keep a timer alive.");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var ownership = new OwnershipContext(start.Compilation, start.Options);
+            var sourceType = ownership.Types.CancellationTokenSource;
+            if (sourceType is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(
+                operationContext =>
+                {
+                    var creation = (IObjectCreationOperation)operationContext.Operation;
+                    if (SymbolEqualityComparer.Default.Equals(creation.Type, sourceType))
+                    {
+                        Analyze(operationContext, creation, "new CancellationTokenSource()", ownership);
+                    }
+                },
+                OperationKind.ObjectCreation);
+
+            start.RegisterOperationAction(
+                operationContext =>
+                {
+                    var invocation = (IInvocationOperation)operationContext.Operation;
+                    if (invocation.TargetMethod is { IsStatic: true, Name: "CreateLinkedTokenSource" } method &&
+                        SymbolEqualityComparer.Default.Equals(method.ContainingType, sourceType))
+                    {
+                        Analyze(operationContext, invocation, "CreateLinkedTokenSource", ownership);
+                    }
+                },
+                OperationKind.Invocation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, IOperation creation, string creationName, OwnershipContext ownership)
+    {
+        if (DisposalAnalysis.Analyze(creation, ownership, context.GetControlFlowGraph).IsLeak())
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), creationName));
+        }
+    }
+}

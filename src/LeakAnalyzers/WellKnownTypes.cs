@@ -1,0 +1,107 @@
+using Microsoft.CodeAnalysis;
+
+namespace LeakAnalyzers;
+
+/// <summary>Types resolved once per compilation; null when the compilation does not reference them.</summary>
+internal sealed class WellKnownTypes
+{
+    private WellKnownTypes(Compilation compilation)
+    {
+        IDisposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
+        IAsyncDisposable = compilation.GetTypeByMetadataName("System.IAsyncDisposable");
+        Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
+        TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
+        ValueTaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
+        Stream = compilation.GetTypeByMetadataName("System.IO.Stream");
+        StreamReader = compilation.GetTypeByMetadataName("System.IO.StreamReader");
+        StreamWriter = compilation.GetTypeByMetadataName("System.IO.StreamWriter");
+        BinaryReader = compilation.GetTypeByMetadataName("System.IO.BinaryReader");
+        BinaryWriter = compilation.GetTypeByMetadataName("System.IO.BinaryWriter");
+        DbCommand = compilation.GetTypeByMetadataName("System.Data.Common.DbCommand");
+        IDbCommand = compilation.GetTypeByMetadataName("System.Data.IDbCommand");
+        HttpMessageInvoker = compilation.GetTypeByMetadataName("System.Net.Http.HttpMessageInvoker");
+        HttpResponseMessage = compilation.GetTypeByMetadataName("System.Net.Http.HttpResponseMessage");
+        HttpContent = compilation.GetTypeByMetadataName("System.Net.Http.HttpContent");
+        CancellationTokenSource = compilation.GetTypeByMetadataName("System.Threading.CancellationTokenSource");
+        ActionResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Mvc.IActionResult");
+        HttpResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Http.IResult");
+    }
+
+    public static WellKnownTypes Create(Compilation compilation) => new(compilation);
+
+    public INamedTypeSymbol IDisposable { get; }
+    public INamedTypeSymbol? IAsyncDisposable { get; }
+    public INamedTypeSymbol? Task { get; }
+    public INamedTypeSymbol? TaskOfT { get; }
+    public INamedTypeSymbol? ValueTaskOfT { get; }
+    public INamedTypeSymbol? Stream { get; }
+    public INamedTypeSymbol? StreamReader { get; }
+    public INamedTypeSymbol? StreamWriter { get; }
+    public INamedTypeSymbol? BinaryReader { get; }
+    public INamedTypeSymbol? BinaryWriter { get; }
+    public INamedTypeSymbol? DbCommand { get; }
+    public INamedTypeSymbol? IDbCommand { get; }
+    public INamedTypeSymbol? HttpMessageInvoker { get; }
+    public INamedTypeSymbol? HttpResponseMessage { get; }
+    public INamedTypeSymbol? HttpContent { get; }
+    public INamedTypeSymbol? CancellationTokenSource { get; }
+    public INamedTypeSymbol? ActionResult { get; }
+    public INamedTypeSymbol? HttpResult { get; }
+
+    public bool IsDisposable(ITypeSymbol? type) =>
+        type is not null && (Implements(type, IDisposable) || Implements(type, IAsyncDisposable));
+
+    /// <summary>The T of Task&lt;T&gt;/ValueTask&lt;T&gt;, or the type itself.</summary>
+    public ITypeSymbol? UnwrapTask(ITypeSymbol? type)
+    {
+        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named &&
+            (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, TaskOfT) ||
+             SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, ValueTaskOfT)))
+        {
+            return named.TypeArguments[0];
+        }
+
+        return type;
+    }
+
+    public static bool Implements(ITypeSymbol type, INamedTypeSymbol? @interface)
+    {
+        if (@interface is null)
+        {
+            return false;
+        }
+
+        if (SymbolEqualityComparer.Default.Equals(type, @interface))
+        {
+            return true;
+        }
+
+        foreach (var implemented in type.AllInterfaces)
+        {
+            if (SymbolEqualityComparer.Default.Equals(implemented, @interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static bool InheritsFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
+    {
+        if (baseType is null)
+        {
+            return false;
+        }
+
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
