@@ -47,6 +47,10 @@ internal static class UsingRewriter
                 when assignment.Right == outer && model.GetSymbolInfo(discard, cancellationToken).Symbol is null or IDiscardSymbol:
                 return Capture(root, statement, value, replaced: null, model, declarationsAllowed);
 
+            case AssignmentExpressionSyntax assignment when assignment.Right == outer:
+                // Assigned to an existing variable: a using declaration cannot take its place.
+                return null;
+
             default:
                 var enclosing = outer.FirstAncestorOrSelf<StatementSyntax>();
                 return enclosing is not null && CanEvaluateBefore(outer, enclosing)

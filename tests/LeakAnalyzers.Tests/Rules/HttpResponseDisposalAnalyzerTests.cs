@@ -1,5 +1,3 @@
-using LeakAnalyzers.CodeFixes.Rules;
-using LeakAnalyzers.Rules;
 using LeakAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
@@ -10,6 +8,8 @@ namespace LeakAnalyzers.Tests.Rules;
 
 public sealed class HttpResponseDisposalAnalyzerTests
 {
+    // ---- Positives ----------------------------------------------------------------------
+
     [Fact]
     public Task Local_never_disposed_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
@@ -21,4 +21,751 @@ public sealed class HttpResponseDisposalAnalyzerTests
             }
         }
         """);
+
+    [Fact]
+    public Task Discarded_result_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, HttpContent content)
+            {
+                await [|client.PostAsync("http://localhost/", content)|];
+                _ = await [|client.DeleteAsync("http://localhost/")|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Chained_use_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<int> M(HttpClient client)
+            {
+                (await [|client.GetAsync("http://localhost/")|]).EnsureSuccessStatusCode();
+                return (int)(await [|client.GetAsync("http://localhost/")|]).StatusCode;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Send_sync_and_invoker_and_extension_methods_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Net.Http.Json;
+
+        class C
+        {
+            async Task M(HttpClient client, HttpMessageInvoker invoker, HttpRequestMessage request, object payload)
+            {
+                var a = [|client.Send(request)|];
+                var b = await [|invoker.SendAsync(request, CancellationToken.None)|];
+                var c = await [|client.PostAsJsonAsync("http://localhost/", payload)|];
+                var d = [|client.GetAsync("http://localhost/")|].Result;
+                var e = await [|client.GetAsync("http://localhost/")|].ConfigureAwait(false);
+                var f = [|client.GetAsync("http://localhost/")|].GetAwaiter().GetResult();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Response_streams_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<int> M(HttpClient client)
+            {
+                var stream = await [|client.GetStreamAsync("http://localhost/")|];
+                return stream.ReadByte();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Content_stream_of_an_undisposed_response_is_reported_with_the_response() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<int> M(HttpClient client)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                var body = await [|response.Content.ReadAsStreamAsync()|];
+                return body.ReadByte();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Disposed_on_some_paths_only_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<bool> M(HttpClient client, bool flag)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                if (flag)
+                {
+                    return false;
+                }
+
+                response.Dispose();
+                return true;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Disposed_after_a_loop_that_overwrites_it_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, string[] urls)
+            {
+                HttpResponseMessage? last = null;
+                foreach (var url in urls)
+                {
+                    last = await [|client.GetAsync(url)|];
+                }
+
+                last?.Dispose();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Passed_to_a_method_that_only_reads_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                return Describe(response);
+            }
+
+            static string Describe(HttpResponseMessage response) => response.StatusCode.ToString();
+        }
+        """);
+
+    [Fact]
+    public Task Leaks_in_lambdas_local_functions_and_top_level_code_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        var client = new HttpClient();
+        var status = (await [|client.GetAsync("http://localhost/")|]).StatusCode;
+
+        Func<Task<bool>> check = async () =>
+        {
+            var response = await [|client.GetAsync("http://localhost/")|];
+            return response.IsSuccessStatusCode;
+        };
+
+        async Task<bool> Probe()
+        {
+            var response = await [|client.GetAsync("http://localhost/")|];
+            return response.IsSuccessStatusCode;
+        }
+        """, test => test.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task Copy_into_another_local_that_is_never_disposed_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<bool> M(HttpClient client)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                var copy = response;
+                return copy.IsSuccessStatusCode;
+            }
+        }
+        """);
+
+    // ---- Near misses (RULES.md "Shared definitions") -----------------------------------------
+
+    [Fact]
+    public Task Using_statement_declaration_and_await_using_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                using var a = await client.GetAsync("http://localhost/");
+                using (var b = await client.GetAsync("http://localhost/"))
+                {
+                }
+
+                using (await client.GetAsync("http://localhost/"))
+                {
+                }
+
+                await using var stream = await client.GetStreamAsync("http://localhost/");
+                using var ensured = (await client.GetAsync("http://localhost/")).EnsureSuccessStatusCode();
+                var c = await client.GetAsync("http://localhost/");
+                using (c)
+                {
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Disposed_on_every_path_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<int> M(HttpClient client, int mode)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                if (mode == 0)
+                {
+                    response.Dispose();
+                    return 0;
+                }
+
+                switch (mode)
+                {
+                    case 1:
+                        response.Dispose();
+                        return 1;
+                    default:
+                        response?.Dispose();
+                        break;
+                }
+
+                return 2;
+            }
+
+            async Task Loop(HttpClient client, string[] urls)
+            {
+                foreach (var url in urls)
+                {
+                    var response = await client.GetAsync(url);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        response.Dispose();
+                        continue;
+                    }
+
+                    response.Dispose();
+                }
+            }
+
+            async Task<int> ClosedStream(HttpClient client)
+            {
+                var stream = await client.GetStreamAsync("http://localhost/");
+                var first = stream.ReadByte();
+                stream.Close();
+                return first;
+            }
+
+            async Task NullChecked(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                if (response != null)
+                {
+                    response.Dispose();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Disposed_in_finally_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                HttpResponseMessage? response = null;
+                try
+                {
+                    response = await client.GetAsync("http://localhost/");
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        return "";
+                    }
+
+                    return await response.Content.ReadAsStringAsync();
+                }
+                finally
+                {
+                    response?.Dispose();
+                }
+            }
+
+            async Task<string> Other(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                try
+                {
+                    return await response.Content.ReadAsStringAsync();
+                }
+                finally
+                {
+                    if (response != null)
+                    {
+                        response.Dispose();
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Exception_paths_are_not_required() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                try
+                {
+                    var text = await response.Content.ReadAsStringAsync();
+                    response.Dispose();
+                    return text;
+                }
+                catch (HttpRequestException)
+                {
+                    return "";
+                }
+            }
+
+            async Task<string> Throws(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException();
+                }
+
+                response.Dispose();
+                return "";
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Returned_yielded_and_stored_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            private HttpResponseMessage? _last;
+            private readonly List<HttpResponseMessage> _all = new();
+            private readonly Dictionary<string, HttpResponseMessage> _byUrl = new();
+            public HttpResponseMessage? Last { get; set; }
+
+            Task<HttpResponseMessage> Direct(HttpClient client) => client.GetAsync("http://localhost/");
+
+            async Task<HttpResponseMessage> Returned(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                response.EnsureSuccessStatusCode();
+                return response;
+            }
+
+            async Task<HttpResponseMessage> ReturnedFluent(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                return response.EnsureSuccessStatusCode();
+            }
+
+            IEnumerable<HttpResponseMessage> Yielded(HttpClient client)
+            {
+                yield return client.Send(new HttpRequestMessage());
+            }
+
+            async Task Stored(HttpClient client, HttpResponseMessage[] slots)
+            {
+                _last = await client.GetAsync("http://localhost/");
+                Last = await client.GetAsync("http://localhost/");
+                slots[0] = await client.GetAsync("http://localhost/");
+                var response = await client.GetAsync("http://localhost/");
+                _all.Add(response);
+                _byUrl["x"] = await client.GetAsync("http://localhost/");
+            }
+
+            bool TryGet(HttpClient client, out HttpResponseMessage response)
+            {
+                response = client.Send(new HttpRequestMessage());
+                return true;
+            }
+
+            Task<HttpResponseMessage> NotAwaited(HttpClient client)
+            {
+                var pending = client.GetAsync("http://localhost/");
+                return pending;
+            }
+
+            async Task<Func<string>> CapturedByReturnedLambda(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                Func<string> describe = () => response.ReasonPhrase ?? "";
+                return describe;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Passed_to_an_owner_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Diagnostics.CodeAnalysis;
+        using Microsoft.AspNetCore.Http;
+
+        [AttributeUsage(AttributeTargets.Parameter)]
+        sealed class TransferOwnershipAttribute : Attribute { }
+
+        sealed class Holder : IDisposable
+        {
+            private readonly HttpResponseMessage _response;
+            public Holder(HttpResponseMessage response) => _response = response;
+            public void Dispose() => _response.Dispose();
+        }
+
+        sealed class Keeper
+        {
+            private readonly List<HttpResponseMessage> _kept = new();
+            public void Keep(HttpResponseMessage response) => _kept.Add(response);
+            public void Forward(HttpResponseMessage response) => Keep(response);
+        }
+
+        class C
+        {
+            async Task<Holder> Wrapped(HttpClient client) => new Holder(await client.GetAsync("http://localhost/"));
+
+            async Task<StreamReader> Reader(HttpClient client)
+            {
+                var stream = await client.GetStreamAsync("http://localhost/");
+                return new StreamReader(stream);
+            }
+
+            async Task<IResult> Streamed(HttpClient client)
+            {
+                var stream = await client.GetStreamAsync("http://localhost/");
+                return Results.Stream(stream);
+            }
+
+            async Task Registered(HttpClient client, HttpContext context)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                context.Response.RegisterForDispose(response);
+            }
+
+            async Task Attributed(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                Take(response);
+            }
+
+            static void Take([TransferOwnership] HttpResponseMessage response) { }
+
+            async Task SameCompilationBody(HttpClient client, Keeper keeper)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                keeper.Forward(response);
+                CloseQuietly(await client.GetAsync("http://localhost/"));
+            }
+
+            static void CloseQuietly(HttpResponseMessage response)
+            {
+                try { response.Dispose(); } catch { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Responses_that_are_not_created_here_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            private readonly HttpResponseMessage _cached = new();
+
+            async Task<int> M(HttpResponseMessage response, IHttpClientFactory factory)
+            {
+                var stream = await response.Content.ReadAsStreamAsync();
+                var client = factory.CreateClient();
+                var text = await client.GetStringAsync("http://localhost/");
+                var again = await _cached.Content.ReadAsStreamAsync();
+                return stream.ReadByte() + text.Length + again.ReadByte();
+            }
+
+            async Task<int> DisposedResponse(HttpClient client)
+            {
+                using var response = await client.GetAsync("http://localhost/");
+                var body = await response.Content.ReadAsStreamAsync();
+                return body.ReadByte();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Non_disposable_wrapper_does_not_take_ownership() => VerifyAnalyzer.DiagnosticsAsync("""
+        sealed class StatusView
+        {
+            public StatusView(HttpResponseMessage response) => Code = (int)response.StatusCode;
+            public int Code { get; }
+        }
+
+        class C
+        {
+            async Task<StatusView> M(HttpClient client) => new StatusView(await [|client.GetAsync("http://localhost/")|]);
+        }
+        """);
+
+    // ---- Options ----------------------------------------------------------------------------
+
+    [Fact]
+    public Task Configured_disposing_method_counts_as_disposal() => VerifyAnalyzer.DiagnosticsAsync("""
+        static class Http
+        {
+            public static void Release(HttpResponseMessage response) { }
+        }
+
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                Http.Release(response);
+            }
+
+            async Task OnlySometimes(HttpClient client, bool flag)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                if (flag)
+                {
+                    Http.Release(response);
+                }
+            }
+        }
+        """, test => test.EditorConfig = "leak_analyzers.disposing_methods = Http.Release");
+
+    [Fact]
+    public Task Configured_ownership_transfer_method_is_an_escape() => VerifyAnalyzer.DiagnosticsAsync("""
+        namespace Company.Http
+        {
+            static class Tracker
+            {
+                public static void Track(HttpResponseMessage response) { }
+            }
+
+            class C
+            {
+                async Task M(HttpClient client)
+                {
+                    var response = await client.GetAsync("http://localhost/");
+                    Tracker.Track(response);
+                }
+            }
+        }
+        """, test => test.EditorConfig = "leak_analyzers.ownership_transfer_methods = Company.Http.Tracker.Track, Other");
+
+    [Fact]
+    public Task Severity_none_in_editorconfig_silences_the_rule() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client) => await client.PostAsync("http://localhost/", null);
+        }
+        """, test => test.EditorConfig = "dotnet_diagnostic.LEAK001.severity = none");
+
+    [Fact]
+    public Task Pragma_suppresses_the_rule() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+        #pragma warning disable LEAK001
+                await client.PostAsync("http://localhost/", null);
+        #pragma warning restore LEAK001
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Generated_code_is_skipped() => VerifyAnalyzer.DiagnosticsAsync("""
+        // <auto-generated/>
+        class C
+        {
+            async Task M(HttpClient client) => await client.PostAsync("http://localhost/", null);
+        }
+        """);
+
+    // ---- Broken code ------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("var response = await client.GetAsync(;")]
+    [InlineData("var response = await client.GetAsync(\"u\")")]
+    [InlineData("var response = await client.GetAsync(\"u\"); response.")]
+    [InlineData("var response = await client.GetAsync(\"u\"); Missing(response);")]
+    [InlineData("var response = await client.GetAsync(\"u\"); if (response != null { response.Dispose(); }")]
+    [InlineData("await client.GetAsync(\"u\").Unknown().Dispose();")]
+    [InlineData("var response = await client.GetAsync(\"u\"); try { } finally { response.Dispose(")]
+    public async Task Incomplete_code_never_throws(string body)
+    {
+        var test = Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer>.Test("class C { async Task M(HttpClient client) { " + body + " } }");
+        test.AllowCompilerErrors = true;
+
+        // Only crashes (AD0001) fail here: whether a half-typed statement is reported does not matter.
+        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+    }
+
+    // ---- Code fix ---------------------------------------------------------------------------
+
+    [Fact]
+    public Task Fix_adds_using_to_the_declaration() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                // Fetch the page.
+                var response = await [|client.GetAsync("http://localhost/")|]; // trailing
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                // Fetch the page.
+                using var response = await client.GetAsync("http://localhost/"); // trailing
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_captures_a_discarded_result() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client, HttpContent content)
+            {
+                var response = 1;
+                await [|client.PostAsync("http://localhost/", content)|];
+                _ = await [|client.PutAsync("http://localhost/", content)|];
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client, HttpContent content)
+            {
+                var response = 1;
+                using var response2 = await client.PostAsync("http://localhost/", content);
+                using var response3 = await client.PutAsync("http://localhost/", content);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_captures_chained_use_before_the_statement() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                // Must succeed.
+                (await [|client.GetAsync("http://localhost/")|]).EnsureSuccessStatusCode();
+                if ((await [|client.GetAsync("http://localhost/b")|].ConfigureAwait(false)).IsSuccessStatusCode)
+                    Console.WriteLine((await [|client.GetAsync("http://localhost/c")|]).StatusCode);
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                // Must succeed.
+                using var response = await client.GetAsync("http://localhost/");
+                response.EnsureSuccessStatusCode();
+                using var response2 = await client.GetAsync("http://localhost/b").ConfigureAwait(false);
+                if (response2.IsSuccessStatusCode)
+                {
+                    using var response3 = await client.GetAsync("http://localhost/c");
+                    Console.WriteLine(response3.StatusCode);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_in_CSharp_7_3_wraps_the_rest_of_the_scope() => VerifyFix.CodeFixAsync("""
+        using System;
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                var text = await response.Content.ReadAsStringAsync();
+                return text;
+            }
+        }
+        """, """
+        using System;
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                using (var response = await client.GetAsync("http://localhost/"))
+                {
+                    var text = await response.Content.ReadAsStringAsync();
+                    return text;
+                }
+            }
+        }
+        """, test => test.LanguageVersion = LanguageVersion.CSharp7_3);
+
+    [Fact]
+    public Task Fix_is_not_offered_when_the_local_is_reassigned() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                response = await [|client.GetAsync("http://localhost/b")|];
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var response = await {|LEAK001:client.GetAsync("http://localhost/")|};
+                response = await {|LEAK001:client.GetAsync("http://localhost/b")|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_all_fixes_every_document() => new LeakTest(new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer()) { CodeFix = new LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider() }
+        .WithSource("""
+            class A
+            {
+                async Task M(HttpClient client)
+                {
+                    var first = await [|client.GetAsync("http://localhost/1")|];
+                    await [|client.DeleteAsync("http://localhost/2")|];
+                }
+            }
+            """)
+        .WithSource("""
+            class B
+            {
+                async Task M(HttpClient client)
+                {
+                    (await [|client.GetAsync("http://localhost/3")|]).EnsureSuccessStatusCode();
+                    (await [|client.GetAsync("http://localhost/4")|]).EnsureSuccessStatusCode();
+                }
+            }
+            """)
+        .WithFixedSource("""
+            class A
+            {
+                async Task M(HttpClient client)
+                {
+                    using var first = await client.GetAsync("http://localhost/1");
+                    using var response = await client.DeleteAsync("http://localhost/2");
+                }
+            }
+            """)
+        .WithFixedSource("""
+            class B
+            {
+                async Task M(HttpClient client)
+                {
+                    using var response = await client.GetAsync("http://localhost/3");
+                    response.EnsureSuccessStatusCode();
+                    using var response2 = await client.GetAsync("http://localhost/4");
+                    response2.EnsureSuccessStatusCode();
+                }
+            }
+            """)
+        .VerifyCodeFixAsync();
 }

@@ -106,6 +106,9 @@ public sealed class LeakTest
         }
     }
 
+    /// <summary>The project of <see cref="Sources"/> (markup removed), for tests that drive the analyzers themselves.</summary>
+    public Task<Project> CreateProjectAsync() => Task.FromResult(CreateSolution(Sources).Solution.Projects.Single());
+
     private async Task VerifyOneByOneAsync()
     {
         var (solution, _) = CreateSolution(Sources);
