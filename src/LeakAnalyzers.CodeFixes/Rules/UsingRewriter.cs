@@ -52,11 +52,124 @@ internal static class UsingRewriter
                 return null;
 
             default:
+                if (ExpressionBodyContaining(outer) is { } body)
+                {
+                    return CanEvaluateBefore(outer, body.Expression)
+                        ? CaptureInExpressionBody(root, body.Owner, body.Expression, value, outer, model, declarationsAllowed, cancellationToken)
+                        : null;
+                }
+
                 var enclosing = outer.FirstAncestorOrSelf<StatementSyntax>();
-                return enclosing is not null && CanEvaluateBefore(outer, enclosing)
+                return enclosing is not null && CanEvaluateBefore(outer, enclosing) && IsCapturableStatement(outer, enclosing)
                     ? Capture(root, enclosing, value, replaced: outer, model, declarationsAllowed)
                     : null;
         }
+    }
+
+    /// <summary>The expression body (<c>=&gt; ...</c> of a method, local function or lambda) the expression is in, if no statement is closer.</summary>
+    private static (SyntaxNode Owner, ExpressionSyntax Expression)? ExpressionBodyContaining(ExpressionSyntax expression)
+    {
+        foreach (var ancestor in expression.Ancestors())
+        {
+            switch (ancestor)
+            {
+                case StatementSyntax:
+                    return null;
+                case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } arrow:
+                    return (arrow.Parent!, arrow.Expression);
+                case LambdaExpressionSyntax { ExpressionBody: { } lambdaBody } lambda when lambdaBody.Span.Contains(expression.Span):
+                    return (lambda, lambdaBody);
+                case MemberDeclarationSyntax:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// <c>=&gt; Use(await X)</c> becomes <c>{ using var response = await X; return Use(response); }</c>
+    /// (an expression statement when the body's value is not returned).
+    /// </summary>
+    private static SyntaxNode? CaptureInExpressionBody(
+        SyntaxNode root,
+        SyntaxNode owner,
+        ExpressionSyntax bodyExpression,
+        ExpressionSyntax value,
+        ExpressionSyntax outer,
+        SemanticModel model,
+        bool declarationsAllowed,
+        CancellationToken cancellationToken)
+    {
+        var type = model.GetTypeInfo(value, cancellationToken).Type;
+        var function = owner is LambdaExpressionSyntax
+            ? model.GetSymbolInfo(owner, cancellationToken).Symbol as IMethodSymbol
+            : model.GetDeclaredSymbol(owner, cancellationToken) as IMethodSymbol;
+        if (!IsDisposable(type, model) || function is null)
+        {
+            return null;
+        }
+
+        var name = LocalNames.Unique(LocalNames.For(type), bodyExpression, model);
+        var declaration = VariableDeclaration(
+            IdentifierName(Identifier(TriviaList(), SyntaxKind.VarKeyword, "var", "var", TriviaList())),
+            SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(value.WithoutTrivia()))));
+
+        var statements = new System.Collections.Generic.List<StatementSyntax>();
+        if (outer != bodyExpression)
+        {
+            var rest = bodyExpression.ReplaceNode(outer, IdentifierName(name)).WithoutTrivia();
+            statements.Add(ReturnsValue(function) ? ReturnStatement(rest) : ExpressionStatement(rest));
+        }
+
+        var newLine = NewLineOf(owner);
+        StatementSyntax usingStatement = declarationsAllowed
+            ? LocalDeclarationStatement(declaration).WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
+            : UsingStatement(MultilineBlock(statements, newLine)).WithDeclaration(declaration);
+        var block = MultilineBlock(declarationsAllowed ? new[] { usingStatement }.Concat(statements) : new[] { usingStatement }, newLine);
+
+        switch (owner)
+        {
+            case MethodDeclarationSyntax method:
+                return root.ReplaceNode(method, method
+                    .WithExpressionBody(null)
+                    .WithSemicolonToken(default)
+                    .WithBody(block.WithTrailingTrivia(method.SemicolonToken.TrailingTrivia))
+                    .WithParameterList(method.ParameterList.WithTrailingTrivia(EndOfLine(NewLineOf(method))))
+                    .WithAdditionalAnnotations(Formatter.Annotation));
+            case LocalFunctionStatementSyntax localFunction:
+                return root.ReplaceNode(localFunction, localFunction
+                    .WithExpressionBody(null)
+                    .WithSemicolonToken(default)
+                    .WithBody(block.WithTrailingTrivia(localFunction.SemicolonToken.TrailingTrivia))
+                    .WithParameterList(localFunction.ParameterList.WithTrailingTrivia(EndOfLine(NewLineOf(localFunction))))
+                    .WithAdditionalAnnotations(Formatter.Annotation));
+            case LambdaExpressionSyntax lambda:
+                return root.ReplaceNode(lambda, lambda
+                    .WithArrowToken(lambda.ArrowToken.WithTrailingTrivia(EndOfLine(newLine)))
+                    .WithExpressionBody(null)
+                    .WithBlock(block)
+                    .WithAdditionalAnnotations(Formatter.Annotation));
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Whether <c>=&gt; expr</c> returns <c>expr</c>'s value (not for void, async Task or async ValueTask).</summary>
+    private static bool ReturnsValue(IMethodSymbol function)
+    {
+        if (function.ReturnsVoid)
+        {
+            return false;
+        }
+
+        if (!function.IsAsync)
+        {
+            return true;
+        }
+
+        var returnType = function.ReturnType.OriginalDefinition.ToDisplayString();
+        return returnType is not ("System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask");
     }
 
     /// <summary>The expression whose value is the disposable: the creation, or the <c>await</c> of it.</summary>
@@ -74,7 +187,18 @@ internal static class UsingRewriter
             return configuredAwait;
         }
 
-        return current.Parent is AwaitExpressionSyntax awaitExpression ? awaitExpression : creation;
+        switch (current.Parent)
+        {
+            case AwaitExpressionSyntax awaitExpression:
+                return awaitExpression;
+            case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" } result:
+                return result;
+            case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetAwaiter", Parent: InvocationExpressionSyntax getAwaiter }
+                when getAwaiter.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetResult", Parent: InvocationExpressionSyntax getResult }:
+                return getResult;
+            default:
+                return creation;
+        }
     }
 
     private static SyntaxNode? RewriteDeclaration(
@@ -87,9 +211,12 @@ internal static class UsingRewriter
     {
         if (model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local ||
             !IsDisposable(local.Type, model) ||
-            IsWrittenAfterDeclaration(local, statement, model, cancellationToken))
+            IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
+            IsUsedByReturnedWork(local, statement, model, cancellationToken))
         {
-            // A using variable is read-only: reassigning it afterwards would no longer compile.
+            // A using variable is read-only, so reassigning it would no longer compile; and
+            // disposing it when a non-async method returns would pull it from under the work
+            // the method hands back (return LoadAsync(cts.Token)).
             return null;
         }
 
@@ -131,7 +258,9 @@ internal static class UsingRewriter
             .WithAdditionalAnnotations(Formatter.Annotation);
         if (rewritten is null)
         {
-            return root.ReplaceNode(statement, usingDeclaration);
+            return statement.Parent is BlockSyntax or GlobalStatementSyntax
+                ? root.ReplaceNode(statement, usingDeclaration)
+                : root.ReplaceNode(statement, MultilineBlock(new[] { usingDeclaration.WithoutTrivia() }, NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
         }
 
         rewritten = rewritten.WithLeadingTrivia(Indentation(statement));
@@ -143,7 +272,7 @@ internal static class UsingRewriter
                 return root.ReplaceNode(global, new SyntaxNode[] { GlobalStatement(usingDeclaration), global.WithStatement(rewritten) });
             default:
                 // An embedded statement (if (x) Foo(...);) gets a block to hold the declaration.
-                return root.ReplaceNode(statement, Block(usingDeclaration, rewritten.WithoutLeadingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
+                return root.ReplaceNode(statement, MultilineBlock(new[] { usingDeclaration.WithoutTrivia(), rewritten.WithoutTrivia() }, NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
         }
     }
 
@@ -191,10 +320,10 @@ internal static class UsingRewriter
     /// when the statement always evaluates it exactly once: not in a lambda, a conditional branch,
     /// the right side of <c>&amp;&amp;</c>/<c>||</c>/<c>??</c>, or a loop condition.
     /// </summary>
-    private static bool CanEvaluateBefore(ExpressionSyntax expression, StatementSyntax statement)
+    private static bool CanEvaluateBefore(ExpressionSyntax expression, SyntaxNode stop)
     {
         SyntaxNode child = expression;
-        for (var parent = expression.Parent; parent is not null && parent != statement; child = parent, parent = parent.Parent)
+        for (var parent = expression.Parent; parent is not null && child != stop; child = parent, parent = parent.Parent)
         {
             switch (parent)
             {
@@ -209,6 +338,18 @@ internal static class UsingRewriter
                 case QueryBodySyntax:
                     return false;
             }
+        }
+
+        return true;
+    }
+
+    /// <summary>Statements that evaluate <paramref name="expression"/> exactly once, so it can be captured before them.</summary>
+    private static bool IsCapturableStatement(ExpressionSyntax expression, StatementSyntax statement)
+    {
+        SyntaxNode child = expression;
+        while (child.Parent is not null && child.Parent != statement)
+        {
+            child = child.Parent;
         }
 
         return statement switch
@@ -254,6 +395,48 @@ internal static class UsingRewriter
         return false;
     }
 
+    /// <summary>A non-async function that returns an expression using the local (a task still running on it).</summary>
+    private static bool IsUsedByReturnedWork(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var function = declaration.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
+        if (function is null || function is CompilationUnitSyntax ||
+            function.ChildTokens().Any(t => t.IsKind(SyntaxKind.AsyncKeyword)) ||
+            (function is BaseMethodDeclarationSyntax method && method.Modifiers.Any(SyntaxKind.AsyncKeyword)) ||
+            (function is LocalFunctionStatementSyntax localFunction && localFunction.Modifiers.Any(SyntaxKind.AsyncKeyword)))
+        {
+            return false;
+        }
+
+        foreach (var returned in function.DescendantNodes().OfType<ReturnStatementSyntax>())
+        {
+            if (returned.Expression is null ||
+                (returned.FirstAncestorOrSelf<SyntaxNode>(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) is { } nested && nested != function) ||
+                !IsDeferredWork(model.GetTypeInfo(returned.Expression, cancellationToken).Type))
+            {
+                continue;
+            }
+
+            foreach (var identifier in returned.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            {
+                if (identifier.Identifier.ValueText == local.Name &&
+                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Values that keep running or evaluating after the method returns: tasks (anything awaitable), lazy sequences, delegates.</summary>
+    private static bool IsDeferredWork(ITypeSymbol? type) =>
+        type is not null &&
+        (type.TypeKind == TypeKind.Delegate ||
+         type.GetMembers("GetAwaiter").Length > 0 ||
+         type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T ||
+         type.Name == "IAsyncEnumerable");
+
     private static bool IsDisposable(ITypeSymbol? type, SemanticModel model)
     {
         var disposable = model.Compilation.GetSpecialType(SpecialType.System_IDisposable);
@@ -275,9 +458,18 @@ internal static class UsingRewriter
         return TriviaList(leading.Skip(lastLineStart).Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)));
     }
 
+    /// <summary>A block with each brace and statement on its own line; the formatter then indents it.</summary>
+    private static BlockSyntax MultilineBlock(System.Collections.Generic.IEnumerable<StatementSyntax> statements, string newLine) =>
+        Block(
+                Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(EndOfLine(newLine)),
+                List(statements.Select(statement => statement.WithTrailingTrivia(EndOfLine(newLine)))),
+                Token(SyntaxKind.CloseBraceToken))
+            .WithAdditionalAnnotations(Formatter.Annotation);
+
+    /// <summary>The line break the document uses (the first one found around the node).</summary>
     private static string NewLineOf(SyntaxNode node)
     {
-        var endOfLine = node.GetTrailingTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var endOfLine = node.GetTrailingTrivia().Concat(node.SyntaxTree.GetRoot().DescendantTrivia()).FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
     }
 }

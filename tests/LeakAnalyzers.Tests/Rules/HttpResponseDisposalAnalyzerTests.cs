@@ -724,6 +724,96 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task Fix_turns_expression_bodies_into_blocks() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task Post(HttpClient client) => await [|client.PostAsync("http://localhost/", null)|];
+
+            async Task<int> Status(HttpClient client) => (int)(await [|client.GetAsync("http://localhost/")|]).StatusCode;
+
+            void Register(List<Func<HttpClient, Task<bool>>> checks)
+            {
+                checks.Add(async client => (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode);
+            }
+        }
+        """, """
+        class C
+        {
+            async Task Post(HttpClient client)
+            {
+                using var response = await client.PostAsync("http://localhost/", null);
+            }
+
+            async Task<int> Status(HttpClient client)
+            {
+                using var response = await client.GetAsync("http://localhost/");
+                return (int)response.StatusCode;
+            }
+
+            void Register(List<Func<HttpClient, Task<bool>>> checks)
+            {
+                checks.Add(async client =>
+                {
+                    using var response = await client.GetAsync("http://localhost/");
+                    return response.IsSuccessStatusCode;
+                });
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_handles_blocking_waits_and_embedded_statements() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            bool M(HttpClient client, bool flag)
+            {
+                var a = [|client.GetAsync("http://localhost/")|].Result;
+                var b = [|client.GetAsync("http://localhost/")|].GetAwaiter().GetResult();
+                if (flag)
+                    _ = [|client.DeleteAsync("http://localhost/")|].Result;
+                return a.IsSuccessStatusCode && b.IsSuccessStatusCode;
+            }
+        }
+        """, """
+        class C
+        {
+            bool M(HttpClient client, bool flag)
+            {
+                using var a = client.GetAsync("http://localhost/").Result;
+                using var b = client.GetAsync("http://localhost/").GetAwaiter().GetResult();
+                if (flag)
+                {
+                    using var response = client.DeleteAsync("http://localhost/").Result;
+                }
+                return a.IsSuccessStatusCode && b.IsSuccessStatusCode;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_is_not_offered_where_moving_the_call_changes_meaning() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<bool> M(HttpClient client, bool flag)
+            {
+                var ok = flag && (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode;
+                while ((await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode) { }
+                return flag ? (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode : ok;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<bool> M(HttpClient client, bool flag)
+            {
+                var ok = flag && (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode;
+                while ((await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode) { }
+                return flag ? (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode : ok;
+            }
+        }
+        """);
+
+    [Fact]
     public Task Fix_all_fixes_every_document() => new LeakTest(new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer()) { CodeFix = new LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider() }
         .WithSource("""
             class A
