@@ -203,6 +203,10 @@ internal static class DisposalPaths
                 when IsTracked(isPattern.Value, trackedLocals) && IsNullConstant(constant.Value) => true,
             IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation negated } } isPattern
                 when IsTracked(isPattern.Value, trackedLocals) && IsNullConstant(negated.Value) => false,
+
+            // "x is var tracked" always matches: its false branch is as infeasible as a null branch.
+            IIsPatternOperation { Pattern: IDeclarationPatternOperation { MatchesNull: true, DeclaredSymbol: ILocalSymbol declared } }
+                when trackedLocals.Contains(declared) => false,
             _ => null,
         };
 

@@ -114,6 +114,12 @@ internal readonly struct ValueUse
                         ? DisposedAt(conditionalAccess.Syntax)
                         : Of(ValueUseKind.Read);
 
+                case IIsPatternOperation { Pattern: IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared } } isPattern when isPattern.Value == current:
+                    return AssignedTo(declared, isPattern.Syntax);
+
+                case IIsPatternOperation { Pattern: IRecursivePatternOperation { DeclaredSymbol: ILocalSymbol declared } } isPattern when isPattern.Value == current:
+                    return AssignedTo(declared, isPattern.Syntax);
+
                 case IMemberReferenceOperation:
                 case IInvocationOperation:
                 case IBinaryOperation:

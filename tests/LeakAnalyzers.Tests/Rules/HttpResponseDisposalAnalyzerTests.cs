@@ -331,6 +331,38 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task Pattern_variables_are_followed() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<bool> Disposed(HttpClient client)
+            {
+                if (await client.GetAsync("http://localhost/") is var response)
+                {
+                    response.Dispose();
+                    return true;
+                }
+
+                return false;
+            }
+
+            // When the property pattern fails, nothing can dispose the response any more.
+            async Task<bool> LeaksWhenThePatternFails(HttpClient client)
+            {
+                if (await [|client.GetAsync("http://localhost/")|] is { IsSuccessStatusCode: true } response)
+                {
+                    response.Dispose();
+                    return true;
+                }
+
+                return false;
+            }
+
+            async Task<bool> Forgotten(HttpClient client) =>
+                await [|client.GetAsync("http://localhost/")|] is HttpResponseMessage { IsSuccessStatusCode: true } response && response.Content.Headers.ContentLength > 0;
+        }
+        """);
+
+    [Fact]
     public Task Returned_yielded_and_stored_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
