@@ -20,12 +20,22 @@ internal sealed class WellKnownTypes
         DbCommand = compilation.GetTypeByMetadataName("System.Data.Common.DbCommand");
         IDbCommand = compilation.GetTypeByMetadataName("System.Data.IDbCommand");
         HttpMessageInvoker = compilation.GetTypeByMetadataName("System.Net.Http.HttpMessageInvoker");
+        HttpClient = compilation.GetTypeByMetadataName("System.Net.Http.HttpClient");
+        HttpMessageHandler = compilation.GetTypeByMetadataName("System.Net.Http.HttpMessageHandler");
         HttpResponseMessage = compilation.GetTypeByMetadataName("System.Net.Http.HttpResponseMessage");
         HttpContent = compilation.GetTypeByMetadataName("System.Net.Http.HttpContent");
         CancellationTokenSource = compilation.GetTypeByMetadataName("System.Threading.CancellationTokenSource");
         ActionResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Mvc.IActionResult");
         HttpResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Http.IResult");
+        IsTestProject =
+            compilation.GetTypeByMetadataName("Xunit.FactAttribute") is not null ||
+            compilation.GetTypeByMetadataName("NUnit.Framework.TestAttribute") is not null ||
+            compilation.GetTypeByMetadataName("Microsoft.VisualStudio.TestTools.UnitTesting.TestMethodAttribute") is not null ||
+            compilation.GetTypeByMetadataName("TUnit.Core.TestAttribute") is not null;
     }
+
+    /// <summary>The compilation references a unit test framework (xunit, NUnit, MSTest, TUnit).</summary>
+    public bool IsTestProject { get; }
 
     public static WellKnownTypes Create(Compilation compilation) => new(compilation);
 
@@ -42,6 +52,8 @@ internal sealed class WellKnownTypes
     public INamedTypeSymbol? DbCommand { get; }
     public INamedTypeSymbol? IDbCommand { get; }
     public INamedTypeSymbol? HttpMessageInvoker { get; }
+    public INamedTypeSymbol? HttpClient { get; }
+    public INamedTypeSymbol? HttpMessageHandler { get; }
     public INamedTypeSymbol? HttpResponseMessage { get; }
     public INamedTypeSymbol? HttpContent { get; }
     public INamedTypeSymbol? CancellationTokenSource { get; }

@@ -17,9 +17,10 @@ namespace LeakAnalyzers.CodeFixes.Infrastructure;
 /// </summary>
 internal sealed class SequentialFixAllProvider : DocumentBasedFixAllProvider
 {
-    private readonly Func<Document, SyntaxNode, CancellationToken, Task<Document?>> _fix;
+    private readonly Func<Document, SyntaxNode, string?, CancellationToken, Task<Document?>> _fix;
 
-    public SequentialFixAllProvider(Func<Document, SyntaxNode, CancellationToken, Task<Document?>> fix) => _fix = fix;
+    /// <param name="fix">Fixes one target node; receives the equivalence key of the code action the user chose.</param>
+    public SequentialFixAllProvider(Func<Document, SyntaxNode, string?, CancellationToken, Task<Document?>> fix) => _fix = fix;
 
     protected override string GetFixAllTitle(FixAllContext fixAllContext) => fixAllContext.CodeActionEquivalenceKey ?? "Fix all";
 
@@ -57,7 +58,7 @@ internal sealed class SequentialFixAllProvider : DocumentBasedFixAllProvider
                 continue;
             }
 
-            document = await _fix(document, target, cancellationToken).ConfigureAwait(false) ?? document;
+            document = await _fix(document, target, fixAllContext.CodeActionEquivalenceKey, cancellationToken).ConfigureAwait(false) ?? document;
         }
 
         return document;

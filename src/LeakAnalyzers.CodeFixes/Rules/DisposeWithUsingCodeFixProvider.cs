@@ -20,7 +20,7 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(RuleIdentifiers.DisposeHttpResponse, RuleIdentifiers.DisposeCancellationTokenSource);
 
-    public override FixAllProvider GetFixAllProvider() => new SequentialFixAllProvider(FixAsync);
+    public override FixAllProvider GetFixAllProvider() => new SequentialFixAllProvider((document, target, _, cancellationToken) => FixAsync(document, target, cancellationToken));
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

@@ -5,4 +5,5 @@ internal static class OptionKeys
 {
     public const string OwnershipTransferMethods = "leak_analyzers.ownership_transfer_methods";
     public const string DisposingMethods = "leak_analyzers.disposing_methods";
+    public const string HttpClientIgnoreTests = "leak_analyzers.LEAK002.ignore_tests";
 }

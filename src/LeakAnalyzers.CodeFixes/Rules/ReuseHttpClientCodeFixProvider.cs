@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading;
+using System.Threading.Tasks;
+using LeakAnalyzers.CodeFixes.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace LeakAnalyzers.CodeFixes.Rules;
+
+/// <summary>LEAK002: share one HttpClient per type, or take clients from an IHttpClientFactory in scope.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReuseHttpClientCodeFixProvider))]
+[Shared]
+public sealed class ReuseHttpClientCodeFixProvider : CodeFixProvider
+{
+    internal const string SharedFieldTitle = "Use a shared static HttpClient";
+    internal const string FactoryTitle = "Use IHttpClientFactory.CreateClient()";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.ReuseHttpClient);
+
+    public override FixAllProvider GetFixAllProvider() => new SequentialFixAllProvider(FixAsync);
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not BaseObjectCreationExpressionSyntax creation)
+            {
+                continue;
+            }
+
+            // The factory is the better answer where there is one: offer it first.
+            foreach (var title in new[] { FactoryTitle, SharedFieldTitle })
+            {
+                if (Rewrite(title, root, creation, model, context.CancellationToken) is not null)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(title, cancellationToken => FixOrKeepAsync(context.Document, creation, title, cancellationToken), equivalenceKey: title),
+                        diagnostic);
+                }
+            }
+        }
+    }
+
+    private static SyntaxNode? Rewrite(string? title, SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken) =>
+        title == FactoryTitle
+            ? HttpClientFactoryRewriter.Rewrite(root, creation, model, cancellationToken)
+            : SharedHttpClientRewriter.Rewrite(root, creation, model, cancellationToken);
+
+    private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, string title, CancellationToken cancellationToken) =>
+        await FixAsync(document, target, title, cancellationToken).ConfigureAwait(false) ?? document;
+
+    private static async Task<Document?> FixAsync(Document document, SyntaxNode target, string? title, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || target is not BaseObjectCreationExpressionSyntax creation)
+        {
+            return null;
+        }
+
+        var rewritten = Rewrite(title, root, creation, model, cancellationToken);
+        return rewritten is null
+            ? null
+            : await ImportAdder.AddImportsAsync(document.WithSyntaxRoot(rewritten), Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,310 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LeakAnalyzers.CodeFixes.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace LeakAnalyzers.CodeFixes.Rules;
+
+/// <summary>
+/// LEAK002 fix 1: replaces a per-call <c>new HttpClient()</c> with a <c>private static readonly</c>
+/// client of the containing type (reusing one the type already has), built on a
+/// <c>SocketsHttpHandler</c> with a <c>PooledConnectionLifetime</c> so DNS changes are honoured.
+/// Constant configuration (<c>BaseAddress</c>, <c>Timeout</c>... in an object initializer or
+/// assigned right after creation) moves into the field initializer; anything that would mutate
+/// a shared client per call (headers, non-constant settings) makes the fix unavailable.
+/// </summary>
+internal static class SharedHttpClientRewriter
+{
+    private const string PreferredFieldName = "s_httpClient";
+
+    private static readonly HashSet<string> ConfigurableProperties = new()
+    {
+        "BaseAddress", "Timeout", "MaxResponseContentBufferSize", "DefaultRequestVersion", "DefaultVersionPolicy",
+    };
+
+    public static SyntaxNode? Rewrite(SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (creation.ArgumentList is { Arguments.Count: > 0 } ||
+            creation.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } typeDeclaration ||
+            typeDeclaration is InterfaceDeclarationSyntax ||
+            model.GetDeclaredSymbol(typeDeclaration, cancellationToken) is not INamedTypeSymbol type)
+        {
+            return null;
+        }
+
+        var configuration = new List<(string Property, ExpressionSyntax Value)>();
+        if (creation.Initializer is { } initializer)
+        {
+            foreach (var expression in initializer.Expressions)
+            {
+                if (expression is not AssignmentExpressionSyntax { Left: IdentifierNameSyntax property } assignment ||
+                    !ConfigurableProperties.Contains(property.Identifier.ValueText) ||
+                    !IsIndependentOfTheCall(assignment.Right, model, cancellationToken))
+                {
+                    return null;
+                }
+
+                configuration.Add((property.Identifier.ValueText, assignment.Right));
+            }
+        }
+
+        ExpressionSyntax outer = creation;
+        while (outer.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            outer = parenthesized;
+        }
+
+        var httpClient = model.GetTypeInfo(creation, cancellationToken).Type;
+        if (httpClient is null)
+        {
+            return null;
+        }
+
+        // Either the client is held in a local (rewrite its uses), or used inline (replace the creation).
+        var plan = new EditPlan();
+        if (outer.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } &&
+            declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1 } declaration)
+        {
+            if (model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local ||
+                !PlanLocalRewrite(local, declaration, configuration, plan, model, cancellationToken))
+            {
+                return null;
+            }
+        }
+        else if ((outer.Parent is MemberAccessExpressionSyntax memberAccess && memberAccess.Expression == outer) || outer.Parent is ArgumentSyntax)
+        {
+            plan.Replace.Add(outer);
+        }
+        else
+        {
+            return null;
+        }
+
+        var existing = ExistingSharedClient(type, httpClient);
+        if (existing is not null && configuration.Count > 0)
+        {
+            // The type already shares a client; merging different settings into it is a decision for a person.
+            return null;
+        }
+
+        var fieldName = existing?.Name ?? UniqueMemberName(type);
+        var rewrittenType = plan.ApplyTo(typeDeclaration, fieldName);
+        if (existing is null)
+        {
+            var languageVersion = ((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion;
+            var field = SharedField(fieldName, configuration, languageVersion, rewrittenType.Members.FirstOrDefault(), NewLineOf(root));
+            if (!AllNamesBind(model, typeDeclaration.SpanStart, "HttpClient", "SocketsHttpHandler", "TimeSpan"))
+            {
+                field = field.WithAdditionalAnnotations(Simplifier.AddImportsAnnotation);
+            }
+
+            rewrittenType = rewrittenType.WithMembers(rewrittenType.Members.Insert(0, field));
+        }
+
+        return root.ReplaceNode(typeDeclaration, rewrittenType);
+    }
+
+    /// <summary>
+    /// Plans the rewrite of <c>var client = new HttpClient();</c>: constant settings assigned right
+    /// after it move into the field, <c>client.Dispose()</c> statements go (the client is shared
+    /// now), the declaration goes (a <c>using (...)</c> statement is replaced by its body), and
+    /// every other use reads the field.
+    /// </summary>
+    private static bool PlanLocalRewrite(
+        ILocalSymbol local,
+        VariableDeclarationSyntax declaration,
+        List<(string Property, ExpressionSyntax Value)> configuration,
+        EditPlan plan,
+        SemanticModel model,
+        CancellationToken cancellationToken)
+    {
+        IEnumerable<StatementSyntax> following;
+        SyntaxNode scope;
+        switch (declaration.Parent)
+        {
+            case LocalDeclarationStatementSyntax { Parent: BlockSyntax block } statement:
+                following = block.Statements.Skip(block.Statements.IndexOf(statement) + 1);
+                scope = block;
+                plan.Remove.Add(statement);
+                break;
+            case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: BlockSyntax body } usingStatement:
+                following = body.Statements;
+                scope = body;
+                plan.Unwrap = usingStatement;
+                break;
+            default:
+                return false;
+        }
+
+        foreach (var statement in following)
+        {
+            if (statement is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax target, Name: IdentifierNameSyntax property } } assignment } &&
+                target.Identifier.ValueText == local.Name &&
+                ConfigurableProperties.Contains(property.Identifier.ValueText) &&
+                IsIndependentOfTheCall(assignment.Right, model, cancellationToken))
+            {
+                configuration.Add((property.Identifier.ValueText, assignment.Right));
+                plan.Remove.Add(statement);
+                continue;
+            }
+
+            break;
+        }
+
+        foreach (var identifier in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (identifier.Identifier.ValueText != local.Name ||
+                plan.Remove.Any(removed => removed.Span.Contains(identifier.Span)) ||
+                !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
+            {
+                continue;
+            }
+
+            switch (identifier.Parent)
+            {
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose", Parent: InvocationExpressionSyntax { Parent: ExpressionStatementSyntax disposeStatement } }:
+                    plan.Remove.Add(disposeStatement);
+                    continue;
+                case ConditionalAccessExpressionSyntax { WhenNotNull: InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax { Name.Identifier.ValueText: "Dispose" } }, Parent: ExpressionStatementSyntax disposeStatement }:
+                    plan.Remove.Add(disposeStatement);
+                    continue;
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DefaultRequestHeaders" or "CancelPendingRequests" }:
+                case MemberAccessExpressionSyntax { Parent: AssignmentExpressionSyntax memberWrite } memberAccess when memberWrite.Left == memberAccess:
+                case AssignmentExpressionSyntax write when write.Left == identifier:
+                case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
+                case PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax:
+                    // Per-call mutation of what would become shared state.
+                    return false;
+            }
+
+            plan.Replace.Add(identifier);
+        }
+
+        return true;
+    }
+
+    /// <summary>The edits to one type declaration, applied through annotations so that nested edits survive each other.</summary>
+    private sealed class EditPlan
+    {
+        private static readonly SyntaxAnnotation ReplaceMark = new();
+        private static readonly SyntaxAnnotation RemoveMark = new();
+        private static readonly SyntaxAnnotation UnwrapMark = new();
+
+        public List<SyntaxNode> Replace { get; } = new();
+
+        public List<StatementSyntax> Remove { get; } = new();
+
+        public UsingStatementSyntax? Unwrap { get; set; }
+
+        public TypeDeclarationSyntax ApplyTo(TypeDeclarationSyntax type, string fieldName)
+        {
+            var marks = new Dictionary<SyntaxNode, SyntaxAnnotation>();
+            foreach (var node in Replace)
+            {
+                marks[node] = ReplaceMark;
+            }
+
+            foreach (var node in Remove)
+            {
+                marks[node] = RemoveMark;
+            }
+
+            if (Unwrap is not null)
+            {
+                marks[Unwrap] = UnwrapMark;
+            }
+
+            var marked = type.ReplaceNodes(marks.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(marks[original]));
+            marked = marked.ReplaceNodes(
+                marked.GetAnnotatedNodes(ReplaceMark),
+                (_, rewritten) => IdentifierName(fieldName).WithTriviaFrom(rewritten));
+
+            if (marked.GetAnnotatedNodes(UnwrapMark).FirstOrDefault() is UsingStatementSyntax usingStatement &&
+                usingStatement.Statement is BlockSyntax body)
+            {
+                var statements = body.Statements.Select(statement => statement.WithAdditionalAnnotations(Formatter.Annotation));
+                marked = marked.ReplaceNode(usingStatement, statements.Select((statement, index) => index == 0 ? statement.WithLeadingTrivia(usingStatement.GetLeadingTrivia()) : statement));
+            }
+
+            var removed = marked.GetAnnotatedNodes(RemoveMark).ToList();
+            return removed.Count == 0 ? marked : marked.RemoveNodes(removed, SyntaxRemoveOptions.KeepNoTrivia)!;
+        }
+    }
+
+    /// <summary>An expression that means the same in a static field initializer: no locals, parameters or instance members.</summary>
+    private static bool IsIndependentOfTheCall(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken)
+    {
+        foreach (var node in expression.DescendantNodesAndSelf())
+        {
+            if (node is not SimpleNameSyntax name)
+            {
+                continue;
+            }
+
+            var symbol = model.GetSymbolInfo(name, cancellationToken).Symbol;
+            switch (symbol)
+            {
+                case null:
+                case ILocalSymbol:
+                case IParameterSymbol:
+                case IRangeVariableSymbol:
+                    return false;
+                case IFieldSymbol { IsStatic: false, IsConst: false }:
+                case IPropertySymbol { IsStatic: false } when !IsMemberOfAccessedValue(name):
+                case IMethodSymbol { IsStatic: false, MethodKind: not MethodKind.Constructor } when !IsMemberOfAccessedValue(name):
+                    return false;
+            }
+        }
+
+        return true;
+
+        // TimeSpan.FromSeconds(5).TotalSeconds: an instance member of a value built from constants is fine.
+        static bool IsMemberOfAccessedValue(SimpleNameSyntax name) =>
+            name.Parent is MemberAccessExpressionSyntax memberAccess && memberAccess.Name == name;
+    }
+
+    private static IFieldSymbol? ExistingSharedClient(INamedTypeSymbol type, ITypeSymbol httpClient) =>
+        type.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(field =>
+            field.IsStatic && !field.IsConst && SymbolEqualityComparer.Default.Equals(field.Type, httpClient) && !field.IsImplicitlyDeclared);
+
+    private static string UniqueMemberName(INamedTypeSymbol type)
+    {
+        var taken = new HashSet<string>(type.GetMembers().Select(member => member.Name));
+        var name = PreferredFieldName;
+        for (var suffix = 2; taken.Contains(name); suffix++)
+        {
+            name = PreferredFieldName + suffix;
+        }
+
+        return name;
+    }
+
+    private static bool AllNamesBind(SemanticModel model, int position, params string[] names) =>
+        names.All(name => model.LookupNamespacesAndTypes(position, name: name).Length > 0);
+
+    private static string NewLineOf(SyntaxNode root)
+    {
+        var endOfLine = root.DescendantTrivia().FirstOrDefault(trivia => trivia.IsKind(SyntaxKind.EndOfLineTrivia));
+        return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
+    }
+
+    private static MemberDeclarationSyntax SharedField(string name, List<(string Property, ExpressionSyntax Value)> configuration, LanguageVersion languageVersion, MemberDeclarationSyntax? nextMember, string newLine)
+    {
+        var settings = configuration.Count == 0
+            ? string.Empty
+            : " { " + string.Join(", ", configuration.Select(setting => setting.Property + " = " + setting.Value.WithoutTrivia().ToFullString())) + " }";
+        var construction = languageVersion >= LanguageVersion.CSharp9 ? "new" : "new global::System.Net.Http.HttpClient";
+        var field = (FieldDeclarationSyntax)ParseMemberDeclaration(
+            $"private static readonly global::System.Net.Http.HttpClient {name} = {construction}(new global::System.Net.Http.SocketsHttpHandler {{ PooledConnectionLifetime = global::System.TimeSpan.FromMinutes(2) }}){settings};")!;
+        var separator = nextMember is FieldDeclarationSyntax ? TriviaList(EndOfLine(newLine)) : TriviaList(EndOfLine(newLine), EndOfLine(newLine));
+        return field
+            .WithTrailingTrivia(separator)
+            .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
+    }
+}

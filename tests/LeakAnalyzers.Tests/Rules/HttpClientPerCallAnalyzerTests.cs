@@ -1,0 +1,388 @@
+using LeakAnalyzers.Tests.Verification;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer, LeakAnalyzers.CodeFixes.Rules.ReuseHttpClientCodeFixProvider>;
+
+namespace LeakAnalyzers.Tests.Rules;
+
+public sealed class HttpClientPerCallAnalyzerTests
+{
+    // ---- Positives ----------------------------------------------------------------------
+
+    [Fact]
+    public Task Disposed_and_undisposed_per_call_clients_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string> Disposed(string url)
+            {
+                using var client = [|new HttpClient()|];
+                return await client.GetStringAsync(url);
+            }
+
+            async Task<string> Undisposed(string url)
+            {
+                var client = [|new HttpClient()|];
+                return await client.GetStringAsync(url);
+            }
+
+            Task<string> Inline(string url) => [|new HttpClient()|].GetStringAsync(url);
+
+            async Task<string> WithHandler(string url)
+            {
+                using var client = [|new HttpClient(new HttpClientHandler { AllowAutoRedirect = false })|];
+                return await client.GetStringAsync(url);
+            }
+        }
+        """);
+
+    [Fact]
+    public async Task The_message_says_why_for_each_shape()
+    {
+        var test = VerifyAnalyzer.Test("""
+            class C
+            {
+                async Task A() { using var c = new HttpClient(); await c.GetStringAsync("u"); }
+                async Task B() { var c = new HttpClient(); await c.GetStringAsync("u"); }
+            }
+            """);
+        var diagnostics = await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        Assert.Collection(
+            diagnostics,
+            d => Assert.Contains("TIME_WAIT", d.GetMessage()),
+            d => Assert.Contains("never disposed", d.GetMessage()));
+    }
+
+    [Fact]
+    public Task Lambdas_local_functions_and_accessors_are_per_call() => VerifyAnalyzer.DiagnosticsAsync("""
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+
+        class C
+        {
+            string Page
+            {
+                get
+                {
+                    using var client = [|new HttpClient()|];
+                    return client.GetStringAsync("http://localhost/").Result;
+                }
+            }
+
+            void Map(WebApplication app)
+            {
+                app.MapGet("/", async () =>
+                {
+                    using var client = [|new HttpClient()|];
+                    return await client.GetStringAsync("http://localhost/");
+                });
+
+                async Task<string> Fetch()
+                {
+                    using var client = [|new HttpClient()|];
+                    return await client.GetStringAsync("http://localhost/");
+                }
+            }
+        }
+        """);
+
+    // ---- Near misses ------------------------------------------------------------------------
+
+    [Fact]
+    public Task Shared_and_factory_clients_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        using Microsoft.Extensions.DependencyInjection;
+
+        class C
+        {
+            private static readonly HttpClient s_client = new HttpClient();
+            private readonly HttpClient _client = new();
+            private static readonly Lazy<HttpClient> s_lazy = new(() => new HttpClient());
+            private static readonly HttpMessageHandler s_handler = new SocketsHttpHandler();
+            private readonly HttpClient _fromConstructor;
+            private static HttpClient? s_late;
+            public HttpClient Client { get; } = new HttpClient();
+
+            static C() => s_late = new HttpClient();
+
+            public C() => _fromConstructor = new HttpClient();
+
+            public static HttpClient CreateClient(Uri baseAddress) => new HttpClient { BaseAddress = baseAddress };
+
+            public HttpClient CreateConfigured()
+            {
+                var client = new HttpClient();
+                client.Timeout = TimeSpan.FromSeconds(5);
+                return client;
+            }
+
+            void Register(IServiceCollection services)
+            {
+                services.AddSingleton(_ => new HttpClient());
+                services.AddHttpClient("named");
+            }
+
+            Task<string> FromFactory(IHttpClientFactory factory) => factory.CreateClient("named").GetStringAsync("http://localhost/");
+
+            async Task<string> SharedHandler()
+            {
+                using var client = new HttpClient(s_handler, disposeHandler: false);
+                return await client.GetStringAsync("http://localhost/");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Own_handler_even_with_dispose_handler_false_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string> M()
+            {
+                using var client = [|new HttpClient(new SocketsHttpHandler(), disposeHandler: false)|];
+                return await client.GetStringAsync("http://localhost/");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Test_projects_are_skipped_only_when_configured() => VerifyAnalyzer.DiagnosticsAsync("""
+        namespace Xunit { public sealed class FactAttribute : System.Attribute { } }
+
+        class Tests
+        {
+            [Xunit.Fact]
+            public async Task Calls_the_service()
+            {
+                using var client = new HttpClient();
+                await client.GetStringAsync("http://localhost/");
+            }
+        }
+        """, test => test.EditorConfig = "leak_analyzers.LEAK002.ignore_tests = true");
+
+    [Fact]
+    public Task Test_projects_are_analyzed_by_default() => VerifyAnalyzer.DiagnosticsAsync("""
+        namespace Xunit { public sealed class FactAttribute : System.Attribute { } }
+
+        class Tests
+        {
+            [Xunit.Fact]
+            public async Task Calls_the_service()
+            {
+                using var client = [|new HttpClient()|];
+                await client.GetStringAsync("http://localhost/");
+            }
+        }
+        """);
+
+    // ---- Fix 1: shared static client ---------------------------------------------------------
+
+    [Fact]
+    public Task Fix_hoists_to_a_static_field_and_moves_constant_settings() => VerifyFix.CodeFixAsync("""
+        using System;
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class Catalog
+        {
+            public async Task<string> Get(string path)
+            {
+                // One client per call.
+                using var client = [|new HttpClient()|];
+                client.BaseAddress = new Uri("http://catalog.local/");
+                client.Timeout = TimeSpan.FromSeconds(10);
+                return await client.GetStringAsync(path);
+            }
+        }
+        """, """
+        using System;
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class Catalog
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { BaseAddress = new Uri("http://catalog.local/"), Timeout = TimeSpan.FromSeconds(10) };
+
+            public async Task<string> Get(string path)
+            {
+                return await s_httpClient.GetStringAsync(path);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_all_reuses_one_field_per_type_and_unwraps_using_statements() => VerifyFix.CodeFixAsync("""
+        class Gateway
+        {
+            private readonly int _retries = 3;
+
+            public async Task<string> A()
+            {
+                using (var client = [|new HttpClient()|])
+                {
+                    return await client.GetStringAsync("http://localhost/a");
+                }
+            }
+
+            public async Task<string> B()
+            {
+                var client = [|new HttpClient()|];
+                var text = await client.GetStringAsync("http://localhost/b");
+                client.Dispose();
+                return text;
+            }
+
+            public Task<string> C() => [|new HttpClient()|].GetStringAsync("http://localhost/c");
+        }
+        """, """
+        class Gateway
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private readonly int _retries = 3;
+
+            public async Task<string> A()
+            {
+                return await s_httpClient.GetStringAsync("http://localhost/a");
+            }
+
+            public async Task<string> B()
+            {
+                var text = await s_httpClient.GetStringAsync("http://localhost/b");
+                return text;
+            }
+
+            public Task<string> C() => s_httpClient.GetStringAsync("http://localhost/c");
+        }
+        """);
+
+    [Fact]
+    public Task Fix_reuses_an_existing_static_client_and_adds_imports() => VerifyFix.CodeFixAsync("""
+        namespace App
+        {
+            class Reports
+            {
+                private static readonly System.Net.Http.HttpClient Shared = new System.Net.Http.HttpClient();
+
+                public System.Threading.Tasks.Task<string> Get()
+                {
+                    var client = [|new System.Net.Http.HttpClient()|];
+                    return client.GetStringAsync("http://localhost/");
+                }
+            }
+
+            class Other
+            {
+                public System.Threading.Tasks.Task<string> Get() => [|new System.Net.Http.HttpClient()|].GetStringAsync("http://localhost/");
+            }
+        }
+        """, """
+        using System;
+        using System.Net.Http;
+
+        namespace App
+        {
+            class Reports
+            {
+                private static readonly System.Net.Http.HttpClient Shared = new System.Net.Http.HttpClient();
+
+                public System.Threading.Tasks.Task<string> Get()
+                {
+                    return Shared.GetStringAsync("http://localhost/");
+                }
+            }
+
+            class Other
+            {
+                private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+                public System.Threading.Tasks.Task<string> Get() => s_httpClient.GetStringAsync("http://localhost/");
+            }
+        }
+        """, test => test.LanguageVersion = LanguageVersion.CSharp9);
+
+    [Fact]
+    public Task Fix_is_not_offered_when_the_client_is_configured_per_call() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> Headers(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("Authorization", token);
+                return await client.GetStringAsync("http://localhost/");
+            }
+
+            async Task<string> Dynamic(Uri baseAddress)
+            {
+                using var client = [|new HttpClient { BaseAddress = baseAddress }|];
+                return await client.GetStringAsync("x");
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> Headers(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("Authorization", token);
+                return await client.GetStringAsync("http://localhost/");
+            }
+
+            async Task<string> Dynamic(Uri baseAddress)
+            {
+                using var client = [|new HttpClient { BaseAddress = baseAddress }|];
+                return await client.GetStringAsync("x");
+            }
+        }
+        """);
+
+    // ---- Fix 2: IHttpClientFactory ------------------------------------------------------------
+
+    [Fact]
+    public Task Fix_uses_the_factory_in_scope() => VerifyFix.CodeFixAsync("""
+        class Orders(IHttpClientFactory httpClientFactory)
+        {
+            public async Task<string> Get()
+            {
+                using var client = [|new HttpClient()|];
+                return await client.GetStringAsync("http://localhost/");
+            }
+        }
+
+        class Invoices
+        {
+            private readonly IHttpClientFactory _factory;
+
+            public Invoices(IHttpClientFactory factory) => _factory = factory;
+
+            public Task<string> Get() => [|new HttpClient()|].GetStringAsync("http://localhost/");
+        }
+        """, """
+        class Orders(IHttpClientFactory httpClientFactory)
+        {
+            public async Task<string> Get()
+            {
+                using var client = httpClientFactory.CreateClient();
+                return await client.GetStringAsync("http://localhost/");
+            }
+        }
+
+        class Invoices
+        {
+            private readonly IHttpClientFactory _factory;
+
+            public Invoices(IHttpClientFactory factory) => _factory = factory;
+
+            public Task<string> Get() => _factory.CreateClient().GetStringAsync("http://localhost/");
+        }
+        """);
+
+    [Theory]
+    [InlineData("using var client = new HttpClient(;")]
+    [InlineData("var client = new HttpClient { BaseAddress = }; client.")]
+    [InlineData("using (var client = new HttpClient() { await client.GetStringAsync(\"u\"); }")]
+    [InlineData("var client = new HttpClient(Missing, disposeHandler: false);")]
+    public async Task Incomplete_code_never_throws(string body)
+    {
+        var test = VerifyAnalyzer.Test("class C { async Task M() { " + body + " } }");
+        test.AllowCompilerErrors = true;
+        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+    }
+}
