@@ -63,6 +63,9 @@ internal sealed class WellKnownTypes
     public bool IsDisposable(ITypeSymbol? type) =>
         type is not null && (Implements(type, IDisposable) || Implements(type, IAsyncDisposable));
 
+    /// <summary>Task or Task&lt;T&gt; (and derived): awaitables, never owners of a caller's resources.</summary>
+    public bool IsPlainTask(ITypeSymbol? type) => InheritsFrom(type, Task);
+
     /// <summary>The T of Task&lt;T&gt;/ValueTask&lt;T&gt;, or the type itself.</summary>
     public ITypeSymbol? UnwrapTask(ITypeSymbol? type)
     {

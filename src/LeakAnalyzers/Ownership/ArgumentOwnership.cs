@@ -91,8 +91,9 @@ internal static class ArgumentOwnership
                 return ArgumentRole.TakesOwnership;
             }
 
+            // A plain Task is IDisposable too, but it never owns what the method was given.
             var returned = types.UnwrapTask(method.ReturnType);
-            if (types.IsDisposable(returned) ||
+            if ((types.IsDisposable(returned) && !types.IsPlainTask(returned)) ||
                 (returned is not null && (WellKnownTypes.Implements(returned, types.ActionResult) || WellKnownTypes.Implements(returned, types.HttpResult))))
             {
                 return ArgumentRole.TakesOwnership;

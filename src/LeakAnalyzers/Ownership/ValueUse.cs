@@ -82,6 +82,11 @@ internal readonly struct ValueUse
                 case IReturnOperation:
                     return Of(ValueUseKind.Escapes);
 
+                case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configureAwait } when configureAwait.Arguments[0] == current.Parent:
+                    // stream.ConfigureAwait(false) wraps the same object for "await using": keep following it.
+                    current = configureAwait;
+                    continue;
+
                 case IArgumentOperation argument:
                     return ArgumentOwnership.Classify(argument, context, policy, depth) switch
                     {

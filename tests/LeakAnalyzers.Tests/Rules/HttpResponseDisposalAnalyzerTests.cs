@@ -513,6 +513,49 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task Await_using_with_ConfigureAwait_is_disposal() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Text.Json;
+
+        class C
+        {
+            async Task<T?> Read<T>(HttpClient client, CancellationToken token)
+            {
+                var stream = await client.GetStreamAsync("http://localhost/", token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    return await JsonSerializer.DeserializeAsync<T>(stream, cancellationToken: token).ConfigureAwait(false);
+                }
+            }
+
+            async Task<int> Declared(HttpClient client)
+            {
+                var stream = await client.GetStreamAsync("http://localhost/");
+                await using var _ = stream.ConfigureAwait(false);
+                return stream.ReadByte();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_method_returning_a_plain_task_does_not_take_ownership() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<int> M(HttpClient client)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                await LogAsync(response);
+                return (int)response.StatusCode;
+            }
+
+            static Task LogAsync(HttpResponseMessage response)
+            {
+                Console.WriteLine(response.StatusCode);
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
     public Task Non_disposable_wrapper_does_not_take_ownership() => VerifyAnalyzer.DiagnosticsAsync("""
         sealed class StatusView
         {
