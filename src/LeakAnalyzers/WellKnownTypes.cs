@@ -27,12 +27,15 @@ internal sealed class WellKnownTypes
         CancellationTokenSource = compilation.GetTypeByMetadataName("System.Threading.CancellationTokenSource");
         ActionResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Mvc.IActionResult");
         HttpResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Http.IResult");
+        DbConnection = compilation.GetTypeByMetadataName("System.Data.Common.DbConnection");
         IsTestProject =
             compilation.GetTypeByMetadataName("Xunit.FactAttribute") is not null ||
             compilation.GetTypeByMetadataName("NUnit.Framework.TestAttribute") is not null ||
             compilation.GetTypeByMetadataName("Microsoft.VisualStudio.TestTools.UnitTesting.TestMethodAttribute") is not null ||
             compilation.GetTypeByMetadataName("TUnit.Core.TestAttribute") is not null;
     }
+
+    public INamedTypeSymbol? DbConnection { get; }
 
     /// <summary>The compilation references a unit test framework (xunit, NUnit, MSTest, TUnit).</summary>
     public bool IsTestProject { get; }

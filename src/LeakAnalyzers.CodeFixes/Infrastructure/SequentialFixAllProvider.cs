@@ -17,10 +17,10 @@ namespace LeakAnalyzers.CodeFixes.Infrastructure;
 /// </summary>
 internal sealed class SequentialFixAllProvider : DocumentBasedFixAllProvider
 {
-    private readonly Func<Document, SyntaxNode, string?, CancellationToken, Task<Document?>> _fix;
+    private readonly Func<Document, SyntaxNode, Diagnostic, string?, CancellationToken, Task<Document?>> _fix;
 
-    /// <param name="fix">Fixes one target node; receives the equivalence key of the code action the user chose.</param>
-    public SequentialFixAllProvider(Func<Document, SyntaxNode, string?, CancellationToken, Task<Document?>> fix) => _fix = fix;
+    /// <param name="fix">Fixes one target node for its diagnostic; receives the equivalence key of the code action the user chose.</param>
+    public SequentialFixAllProvider(Func<Document, SyntaxNode, Diagnostic, string?, CancellationToken, Task<Document?>> fix) => _fix = fix;
 
     protected override string GetFixAllTitle(FixAllContext fixAllContext) => fixAllContext.CodeActionEquivalenceKey ?? "Fix all";
 
@@ -34,7 +34,7 @@ internal sealed class SequentialFixAllProvider : DocumentBasedFixAllProvider
         }
 
         // Annotate every target first: earlier fixes move and re-create the nodes around later ones.
-        var annotations = new List<SyntaxAnnotation>();
+        var annotations = new List<(SyntaxAnnotation Annotation, Diagnostic Diagnostic)>();
         var targets = new Dictionary<SyntaxNode, SyntaxAnnotation>();
         foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
         {
@@ -43,12 +43,12 @@ internal sealed class SequentialFixAllProvider : DocumentBasedFixAllProvider
             {
                 var annotation = new SyntaxAnnotation();
                 targets.Add(node, annotation);
-                annotations.Add(annotation);
+                annotations.Add((annotation, diagnostic));
             }
         }
 
         document = document.WithSyntaxRoot(root.ReplaceNodes(targets.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(targets[original])));
-        foreach (var annotation in annotations)
+        foreach (var (annotation, diagnostic) in annotations)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var currentRoot = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
@@ -58,7 +58,7 @@ internal sealed class SequentialFixAllProvider : DocumentBasedFixAllProvider
                 continue;
             }
 
-            document = await _fix(document, target, fixAllContext.CodeActionEquivalenceKey, cancellationToken).ConfigureAwait(false) ?? document;
+            document = await _fix(document, target, diagnostic, fixAllContext.CodeActionEquivalenceKey, cancellationToken).ConfigureAwait(false) ?? document;
         }
 
         return document;

@@ -18,9 +18,13 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
     private const string Title = "Dispose with 'using'";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(RuleIdentifiers.DisposeHttpResponse, RuleIdentifiers.DisposeCancellationTokenSource);
+        ImmutableArray.Create(RuleIdentifiers.DisposeHttpResponse, RuleIdentifiers.DisposePerRequestClient, RuleIdentifiers.DisposeCancellationTokenSource);
 
-    public override FixAllProvider GetFixAllProvider() => new SequentialFixAllProvider((document, target, _, cancellationToken) => FixAsync(document, target, cancellationToken));
+    public override FixAllProvider GetFixAllProvider() =>
+        new SequentialFixAllProvider((document, target, diagnostic, _, cancellationToken) => FixAsync(document, target, PrefersAwaitUsing(diagnostic), cancellationToken));
+
+    /// <summary>RULES.md: only LEAK003 (SDK clients) asks for <c>await using</c> where the client supports it.</summary>
+    private static bool PrefersAwaitUsing(Diagnostic diagnostic) => diagnostic.Id == RuleIdentifiers.DisposePerRequestClient;
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -34,19 +38,20 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (target is ExpressionSyntax creation && UsingRewriter.Rewrite(root, creation, model, context.CancellationToken) is not null)
+            var preferAwaitUsing = PrefersAwaitUsing(diagnostic);
+            if (target is ExpressionSyntax creation && UsingRewriter.Rewrite(root, creation, model, preferAwaitUsing, context.CancellationToken) is not null)
             {
                 context.RegisterCodeFix(
-                    CodeAction.Create(Title, cancellationToken => FixOrKeepAsync(context.Document, creation, cancellationToken), equivalenceKey: Title),
+                    CodeAction.Create(Title, cancellationToken => FixOrKeepAsync(context.Document, creation, preferAwaitUsing, cancellationToken), equivalenceKey: Title),
                     diagnostic);
             }
         }
     }
 
-    private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, CancellationToken cancellationToken) =>
-        await FixAsync(document, target, cancellationToken).ConfigureAwait(false) ?? document;
+    private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, bool preferAwaitUsing, CancellationToken cancellationToken) =>
+        await FixAsync(document, target, preferAwaitUsing, cancellationToken).ConfigureAwait(false) ?? document;
 
-    private static async Task<Document?> FixAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)
+    private static async Task<Document?> FixAsync(Document document, SyntaxNode target, bool preferAwaitUsing, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -55,7 +60,7 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
             return null;
         }
 
-        var rewritten = UsingRewriter.Rewrite(root, creation, model, cancellationToken);
+        var rewritten = UsingRewriter.Rewrite(root, creation, model, preferAwaitUsing, cancellationToken);
         return rewritten is null ? null : document.WithSyntaxRoot(rewritten);
     }
 }

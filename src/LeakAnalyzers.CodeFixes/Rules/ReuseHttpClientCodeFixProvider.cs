@@ -22,7 +22,8 @@ public sealed class ReuseHttpClientCodeFixProvider : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.ReuseHttpClient);
 
-    public override FixAllProvider GetFixAllProvider() => new SequentialFixAllProvider(FixAsync);
+    public override FixAllProvider GetFixAllProvider() =>
+        new SequentialFixAllProvider((document, target, _, title, cancellationToken) => FixAsync(document, target, title, cancellationToken));
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

@@ -23,7 +23,8 @@ namespace LeakAnalyzers.CodeFixes.Rules;
 /// </summary>
 internal static class UsingRewriter
 {
-    public static SyntaxNode? Rewrite(SyntaxNode root, ExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken)
+    /// <param name="preferAwaitUsing">Write <c>await using</c> when the object is IAsyncDisposable and the function is async.</param>
+    public static SyntaxNode? Rewrite(SyntaxNode root, ExpressionSyntax creation, SemanticModel model, bool preferAwaitUsing, CancellationToken cancellationToken)
     {
         var value = ProducedValue(creation);
         var outer = value;
@@ -32,20 +33,20 @@ internal static class UsingRewriter
             outer = parenthesized;
         }
 
-        var declarationsAllowed = ((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion >= LanguageVersion.CSharp8;
+        var style = new UsingStyle(((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion >= LanguageVersion.CSharp8, preferAwaitUsing);
         switch (outer.Parent)
         {
             case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
                 when declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax statement } &&
                      statement.UsingKeyword.IsKind(SyntaxKind.None) && !statement.IsConst:
-                return RewriteDeclaration(root, statement, declarator, model, declarationsAllowed, cancellationToken);
+                return RewriteDeclaration(root, statement, declarator, model, style, cancellationToken);
 
             case ExpressionStatementSyntax statement:
-                return Capture(root, statement, value, replaced: null, model, declarationsAllowed);
+                return Capture(root, statement, value, replaced: null, model, style);
 
             case AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } discard, Parent: ExpressionStatementSyntax statement } assignment
                 when assignment.Right == outer && model.GetSymbolInfo(discard, cancellationToken).Symbol is null or IDiscardSymbol:
-                return Capture(root, statement, value, replaced: null, model, declarationsAllowed);
+                return Capture(root, statement, value, replaced: null, model, style);
 
             case AssignmentExpressionSyntax assignment when assignment.Right == outer:
                 // Assigned to an existing variable: a using declaration cannot take its place.
@@ -55,13 +56,13 @@ internal static class UsingRewriter
                 if (ExpressionBodyContaining(outer) is { } body)
                 {
                     return CanEvaluateBefore(outer, body.Expression)
-                        ? CaptureInExpressionBody(root, body.Owner, body.Expression, value, outer, model, declarationsAllowed, cancellationToken)
+                        ? CaptureInExpressionBody(root, body.Owner, body.Expression, value, outer, model, style, cancellationToken)
                         : null;
                 }
 
                 var enclosing = outer.FirstAncestorOrSelf<StatementSyntax>();
                 return enclosing is not null && CanEvaluateBefore(outer, enclosing) && IsCapturableStatement(outer, enclosing)
-                    ? Capture(root, enclosing, value, replaced: outer, model, declarationsAllowed)
+                    ? Capture(root, enclosing, value, replaced: outer, model, style)
                     : null;
         }
     }
@@ -98,14 +99,15 @@ internal static class UsingRewriter
         ExpressionSyntax value,
         ExpressionSyntax outer,
         SemanticModel model,
-        bool declarationsAllowed,
+        UsingStyle style,
         CancellationToken cancellationToken)
     {
         var type = model.GetTypeInfo(value, cancellationToken).Type;
         var function = owner is LambdaExpressionSyntax
             ? model.GetSymbolInfo(owner, cancellationToken).Symbol as IMethodSymbol
             : model.GetDeclaredSymbol(owner, cancellationToken) as IMethodSymbol;
-        if (!IsDisposable(type, model) || function is null)
+        var kind = style.Choose(type, owner, model);
+        if (kind == UsingKind.None || function is null)
         {
             return null;
         }
@@ -123,10 +125,10 @@ internal static class UsingRewriter
         }
 
         var newLine = NewLineOf(owner);
-        StatementSyntax usingStatement = declarationsAllowed
-            ? LocalDeclarationStatement(declaration).WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
-            : UsingStatement(MultilineBlock(statements, newLine)).WithDeclaration(declaration);
-        var block = MultilineBlock(declarationsAllowed ? new[] { usingStatement }.Concat(statements) : new[] { usingStatement }, newLine);
+        StatementSyntax usingStatement = style.DeclarationsAllowed
+            ? UsingDeclaration(declaration, kind)
+            : UsingStatement(MultilineBlock(statements, newLine)).WithDeclaration(declaration).WithAwaitKeyword(AwaitKeyword(kind));
+        var block = MultilineBlock(style.DeclarationsAllowed ? new[] { usingStatement }.Concat(statements) : new[] { usingStatement }, newLine);
 
         switch (owner)
         {
@@ -206,11 +208,13 @@ internal static class UsingRewriter
         LocalDeclarationStatementSyntax statement,
         VariableDeclaratorSyntax declarator,
         SemanticModel model,
-        bool declarationsAllowed,
+        UsingStyle style,
         CancellationToken cancellationToken)
     {
-        if (model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local ||
-            !IsDisposable(local.Type, model) ||
+        var local = model.GetDeclaredSymbol(declarator, cancellationToken) as ILocalSymbol;
+        var kind = style.Choose(local?.Type, statement, model);
+        if (local is null ||
+            kind == UsingKind.None ||
             IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
             IsUsedByReturnedWork(local, statement, model, cancellationToken))
         {
@@ -220,22 +224,24 @@ internal static class UsingRewriter
             return null;
         }
 
-        if (declarationsAllowed && statement.Parent is BlockSyntax or GlobalStatementSyntax)
+        if (style.DeclarationsAllowed && statement.Parent is BlockSyntax or GlobalStatementSyntax)
         {
-            var usingDeclaration = statement
-                .WithoutLeadingTrivia()
-                .WithUsingKeyword(Token(statement.GetLeadingTrivia(), SyntaxKind.UsingKeyword, TriviaList(Space)));
+            var usingDeclaration = statement.WithoutLeadingTrivia().WithUsingKeyword(Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(Space));
+            usingDeclaration = kind == UsingKind.AwaitUsing
+                ? usingDeclaration.WithAwaitKeyword(Token(statement.GetLeadingTrivia(), SyntaxKind.AwaitKeyword, TriviaList(Space)))
+                : usingDeclaration.WithUsingKeyword(usingDeclaration.UsingKeyword.WithLeadingTrivia(statement.GetLeadingTrivia()));
             return root.ReplaceNode(statement, usingDeclaration);
         }
 
-        return WrapRestOfScope(root, statement, statement.Declaration.WithoutTrivia(), replacement: null);
+        return WrapRestOfScope(root, statement, statement.Declaration.WithoutTrivia(), replacement: null, kind);
     }
 
     /// <summary>Declares <c>using var name = value;</c> before <paramref name="statement"/> (replacing it when <paramref name="replaced"/> is null).</summary>
-    private static SyntaxNode? Capture(SyntaxNode root, StatementSyntax statement, ExpressionSyntax value, ExpressionSyntax? replaced, SemanticModel model, bool declarationsAllowed)
+    private static SyntaxNode? Capture(SyntaxNode root, StatementSyntax statement, ExpressionSyntax value, ExpressionSyntax? replaced, SemanticModel model, UsingStyle style)
     {
         var type = model.GetTypeInfo(value).Type;
-        if (!IsDisposable(type, model))
+        var kind = style.Choose(type, statement, model);
+        if (kind == UsingKind.None)
         {
             return null;
         }
@@ -246,13 +252,12 @@ internal static class UsingRewriter
             SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(value.WithoutTrivia()))));
         var rewritten = replaced is null ? null : statement.ReplaceNode(replaced, IdentifierName(name).WithTriviaFrom(replaced));
 
-        if (!declarationsAllowed || statement.Parent is SwitchSectionSyntax)
+        if (!style.DeclarationsAllowed || statement.Parent is SwitchSectionSyntax)
         {
-            return WrapRestOfScope(root, statement, declaration, rewritten);
+            return WrapRestOfScope(root, statement, declaration, rewritten, kind);
         }
 
-        var usingDeclaration = LocalDeclarationStatement(declaration)
-            .WithUsingKeyword(Token(SyntaxKind.UsingKeyword))
+        var usingDeclaration = UsingDeclaration(declaration, kind)
             .WithLeadingTrivia(statement.GetLeadingTrivia())
             .WithTrailingTrivia(rewritten is null ? statement.GetTrailingTrivia() : TriviaList(EndOfLine(NewLineOf(statement))))
             .WithAdditionalAnnotations(Formatter.Annotation);
@@ -277,7 +282,7 @@ internal static class UsingRewriter
     }
 
     /// <summary><c>using (declaration) { statement'; rest of the block or switch section }</c>.</summary>
-    private static SyntaxNode? WrapRestOfScope(SyntaxNode root, StatementSyntax statement, VariableDeclarationSyntax declaration, StatementSyntax? replacement)
+    private static SyntaxNode? WrapRestOfScope(SyntaxNode root, StatementSyntax statement, VariableDeclarationSyntax declaration, StatementSyntax? replacement, UsingKind kind)
     {
         SyntaxList<StatementSyntax> statements;
         switch (statement.Parent)
@@ -303,6 +308,7 @@ internal static class UsingRewriter
         var body = replacement is null ? rest : new[] { replacement.WithoutLeadingTrivia() }.Concat(rest).ToList();
         var usingStatement = UsingStatement(Block(body))
             .WithDeclaration(declaration)
+            .WithAwaitKeyword(AwaitKeyword(kind))
             .WithLeadingTrivia(statement.GetLeadingTrivia())
             .WithTrailingTrivia(rest.Count > 0 ? rest[rest.Count - 1].GetTrailingTrivia() : statement.GetTrailingTrivia())
             .WithAdditionalAnnotations(Formatter.Annotation);
@@ -437,11 +443,13 @@ internal static class UsingRewriter
          type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T ||
          type.Name == "IAsyncEnumerable");
 
-    private static bool IsDisposable(ITypeSymbol? type, SemanticModel model)
-    {
-        var disposable = model.Compilation.GetSpecialType(SpecialType.System_IDisposable);
-        return type is not null && (SymbolEqualityComparer.Default.Equals(type, disposable) || type.AllInterfaces.Contains(disposable, SymbolEqualityComparer.Default));
-    }
+    private static LocalDeclarationStatementSyntax UsingDeclaration(VariableDeclarationSyntax declaration, UsingKind kind) =>
+        LocalDeclarationStatement(declaration)
+            .WithAwaitKeyword(AwaitKeyword(kind))
+            .WithUsingKeyword(Token(SyntaxKind.UsingKeyword));
+
+    private static SyntaxToken AwaitKeyword(UsingKind kind) =>
+        kind == UsingKind.AwaitUsing ? Token(SyntaxKind.AwaitKeyword) : default;
 
     private static SyntaxTriviaList Indentation(StatementSyntax statement)
     {
@@ -471,5 +479,69 @@ internal static class UsingRewriter
     {
         var endOfLine = node.GetTrailingTrivia().Concat(node.SyntaxTree.GetRoot().DescendantTrivia()).FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
+    }
+
+    private enum UsingKind
+    {
+        None,
+        Using,
+        AwaitUsing,
+    }
+
+    /// <summary>What the language version allows and which form the rule asks for.</summary>
+    private readonly struct UsingStyle
+    {
+        public UsingStyle(bool declarationsAllowed, bool preferAwaitUsing)
+        {
+            DeclarationsAllowed = declarationsAllowed;
+            PreferAwaitUsing = preferAwaitUsing;
+        }
+
+        /// <summary>C# 8: using declarations and <c>await using</c>.</summary>
+        public bool DeclarationsAllowed { get; }
+
+        public bool PreferAwaitUsing { get; }
+
+        public UsingKind Choose(ITypeSymbol? type, SyntaxNode position, SemanticModel model)
+        {
+            if (type is null)
+            {
+                return UsingKind.None;
+            }
+
+            var asyncDisposable = model.Compilation.GetTypeByMetadataName("System.IAsyncDisposable");
+            if (PreferAwaitUsing && DeclarationsAllowed && Implements(type, asyncDisposable) && IsInAsyncFunction(position))
+            {
+                return UsingKind.AwaitUsing;
+            }
+
+            return Implements(type, model.Compilation.GetSpecialType(SpecialType.System_IDisposable)) ? UsingKind.Using : UsingKind.None;
+        }
+
+        private static bool Implements(ITypeSymbol type, INamedTypeSymbol? @interface) =>
+            @interface is not null &&
+            (SymbolEqualityComparer.Default.Equals(type, @interface) || type.AllInterfaces.Contains(@interface, SymbolEqualityComparer.Default));
+
+        private static bool IsInAsyncFunction(SyntaxNode position)
+        {
+            foreach (var ancestor in position.AncestorsAndSelf())
+            {
+                switch (ancestor)
+                {
+                    case AnonymousFunctionExpressionSyntax function:
+                        return function.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
+                    case LocalFunctionStatementSyntax localFunction:
+                        return localFunction.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                    case BaseMethodDeclarationSyntax method:
+                        return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                    case AccessorDeclarationSyntax:
+                        return false;
+                    case CompilationUnitSyntax:
+                        return true;
+                }
+            }
+
+            return false;
+        }
     }
 }

@@ -5,5 +5,7 @@ internal static class OptionKeys
 {
     public const string OwnershipTransferMethods = "leak_analyzers.ownership_transfer_methods";
     public const string DisposingMethods = "leak_analyzers.disposing_methods";
+    public const string ClientTypes = "leak_analyzers.client_types";
+    public const string ClientTypesExclude = "leak_analyzers.client_types_exclude";
     public const string HttpClientIgnoreTests = "leak_analyzers.LEAK002.ignore_tests";
 }
