@@ -50,6 +50,9 @@ public sealed class LeakTest
     /// <summary>Lines appended under <c>[*.cs]</c> of the project's <c>.editorconfig</c>.</summary>
     public string? EditorConfig { get; set; }
 
+    /// <summary>Lines of a <c>.globalconfig</c> (<c>is_global = true</c> is added), for options that apply to the whole project.</summary>
+    public string? GlobalConfig { get; set; }
+
     public LanguageVersion LanguageVersion { get; set; } = LanguageVersion.Latest;
 
     /// <summary>NuGet package IDs (referenced by the test project) whose assemblies the source may use.</summary>
@@ -286,6 +289,11 @@ public sealed class LeakTest
 
         var editorConfig = "root = true" + Environment.NewLine + Environment.NewLine + "[*.cs]" + Environment.NewLine + (EditorConfig ?? string.Empty) + Environment.NewLine;
         solution = solution.AddAnalyzerConfigDocument(DocumentId.CreateNewId(projectId, ".editorconfig"), ".editorconfig", SourceText.From(editorConfig, Encoding.UTF8), filePath: ProjectDirectory + ".editorconfig");
+        if (GlobalConfig is not null)
+        {
+            var globalConfig = "is_global = true" + Environment.NewLine + GlobalConfig + Environment.NewLine;
+            solution = solution.AddAnalyzerConfigDocument(DocumentId.CreateNewId(projectId, ".globalconfig"), ".globalconfig", SourceText.From(globalConfig, Encoding.UTF8), filePath: ProjectDirectory + ".globalconfig");
+        }
         return (solution, expected);
     }
 
