@@ -53,6 +53,11 @@ internal static class LocalNames
         }
 
         var name = type?.Name;
+        if (type?.TypeKind == TypeKind.Interface && name!.Length > 1 && name[0] == 'I' && char.IsUpper(name[1]))
+        {
+            name = name.Substring(1);
+        }
+
         return string.IsNullOrEmpty(name) ? "resource" : char.ToLowerInvariant(name![0]) + name.Substring(1);
     }
 }

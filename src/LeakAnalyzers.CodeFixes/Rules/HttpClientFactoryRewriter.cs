@@ -58,14 +58,39 @@ internal static class HttpClientFactoryRewriter
         return null;
     }
 
+    /// <summary>Lambdas and local functions inherit the static-ness of their member unless they are static themselves.</summary>
+    private static bool IsStaticContext(ISymbol? symbol)
+    {
+        for (var current = symbol; current is not null; current = current.ContainingSymbol)
+        {
+            if (current.IsStatic)
+            {
+                return true;
+            }
+
+            if (current is not IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Instance members and primary constructor parameters are not reachable from static code.</summary>
     private static bool IsUsable(ISymbol symbol, SyntaxNode position, SemanticModel model)
     {
-        if (symbol is ILocalSymbol || (symbol is IParameterSymbol parameter && parameter.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }))
+        if (symbol is ILocalSymbol local)
+        {
+            // In scope in the whole block, but usable only after its declaration.
+            return local.DeclaringSyntaxReferences.All(reference => reference.Span.End <= position.SpanStart);
+        }
+
+        if (symbol is IParameterSymbol parameter && parameter.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor })
         {
             return true;
         }
 
-        return !(model.GetEnclosingSymbol(position.SpanStart)?.IsStatic ?? true) || symbol.IsStatic;
+        return symbol.IsStatic || !IsStaticContext(model.GetEnclosingSymbol(position.SpanStart));
     }
 }

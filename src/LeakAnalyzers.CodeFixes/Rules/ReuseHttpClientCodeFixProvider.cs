@@ -54,10 +54,14 @@ public sealed class ReuseHttpClientCodeFixProvider : CodeFixProvider
         }
     }
 
+    /// <param name="title">The chosen fix; null (Fix All from <c>dotnet format</c>) means the factory where there is one, else the shared client.</param>
     private static SyntaxNode? Rewrite(string? title, SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken) =>
-        title == FactoryTitle
-            ? HttpClientFactoryRewriter.Rewrite(root, creation, model, cancellationToken)
-            : SharedHttpClientRewriter.Rewrite(root, creation, model, cancellationToken);
+        title switch
+        {
+            FactoryTitle => HttpClientFactoryRewriter.Rewrite(root, creation, model, cancellationToken),
+            SharedFieldTitle => SharedHttpClientRewriter.Rewrite(root, creation, model, cancellationToken),
+            _ => HttpClientFactoryRewriter.Rewrite(root, creation, model, cancellationToken) ?? SharedHttpClientRewriter.Rewrite(root, creation, model, cancellationToken),
+        };
 
     private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, string title, CancellationToken cancellationToken) =>
         await FixAsync(document, target, title, cancellationToken).ConfigureAwait(false) ?? document;

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -60,8 +61,9 @@ internal static class SharedHttpClientRewriter
             outer = parenthesized;
         }
 
+        // A derived client would lose its type (and members) in a field typed HttpClient.
         var httpClient = model.GetTypeInfo(creation, cancellationToken).Type;
-        if (httpClient is null)
+        if (httpClient is null || httpClient.ToDisplayString() != "System.Net.Http.HttpClient")
         {
             return null;
         }
@@ -87,9 +89,10 @@ internal static class SharedHttpClientRewriter
         }
 
         var existing = ExistingSharedClient(type, httpClient);
-        if (existing is not null && configuration.Count > 0)
+        if (existing is not null && !HasSameSettings(existing, configuration, cancellationToken))
         {
-            // The type already shares a client; merging different settings into it is a decision for a person.
+            // The type already shares a client configured differently (or assigned elsewhere):
+            // reusing it would change this call's settings, a second one would split the pool.
             return null;
         }
 
@@ -98,8 +101,10 @@ internal static class SharedHttpClientRewriter
         if (existing is null)
         {
             var languageVersion = ((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion;
-            var field = SharedField(fieldName, configuration, languageVersion, rewrittenType.Members.FirstOrDefault(), NewLineOf(root));
-            if (!AllNamesBind(model, typeDeclaration.SpanStart, "HttpClient", "SocketsHttpHandler", "TimeSpan"))
+            var socketsHandlerAvailable = model.Compilation.GetTypeByMetadataName("System.Net.Http.SocketsHttpHandler") is not null;
+            var field = SharedField(fieldName, configuration, languageVersion, socketsHandlerAvailable, rewrittenType.Members.FirstOrDefault(), NewLineOf(root));
+            var names = socketsHandlerAvailable ? new[] { "HttpClient", "SocketsHttpHandler", "TimeSpan" } : new[] { "HttpClient" };
+            if (!AllNamesBind(model, typeDeclaration.SpanStart, names))
             {
                 field = field.WithAdditionalAnnotations(Simplifier.AddImportsAnnotation);
             }
@@ -133,7 +138,8 @@ internal static class SharedHttpClientRewriter
                 scope = block;
                 plan.Remove.Add(statement);
                 break;
-            case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: BlockSyntax body } usingStatement:
+            case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: BlockSyntax body } usingStatement
+                when !DeclaresNamesUsedAround(body, usingStatement.Parent!):
                 following = body.Statements;
                 scope = body;
                 plan.Unwrap = usingStatement;
@@ -174,19 +180,38 @@ internal static class SharedHttpClientRewriter
                 case ConditionalAccessExpressionSyntax { WhenNotNull: InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax { Name.Identifier.ValueText: "Dispose" } }, Parent: ExpressionStatementSyntax disposeStatement }:
                     plan.Remove.Add(disposeStatement);
                     continue;
-                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DefaultRequestHeaders" or "CancelPendingRequests" }:
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DefaultRequestHeaders" or "CancelPendingRequests" or "Dispose" or "DisposeAsync" }:
                 case MemberAccessExpressionSyntax { Parent: AssignmentExpressionSyntax memberWrite } memberAccess when memberWrite.Left == memberAccess:
-                case AssignmentExpressionSyntax write when write.Left == identifier:
-                case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
-                case PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax:
-                    // Per-call mutation of what would become shared state.
+                    // Per-call mutation (or disposal) of what would become shared state.
+                    return false;
+                case MemberAccessExpressionSyntax memberAccess when memberAccess.Expression == identifier:
+                case ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent.Parent: InvocationExpressionSyntax }:
+                    plan.Replace.Add(identifier);
+                    continue;
+                default:
+                    // Anything else (using (client), casts, constructor arguments that may take
+                    // ownership, writes) could dispose or replace the shared client.
                     return false;
             }
-
-            plan.Replace.Add(identifier);
         }
 
         return true;
+    }
+
+    /// <summary>Unwrapping <paramref name="body"/> into <paramref name="scope"/> would put two locals of one name in a scope.</summary>
+    private static bool DeclaresNamesUsedAround(BlockSyntax body, SyntaxNode scope)
+    {
+        var inside = new HashSet<string>(body.DescendantNodes().OfType<VariableDeclaratorSyntax>().Select(v => v.Identifier.ValueText)
+            .Concat(body.DescendantNodes().OfType<SingleVariableDesignationSyntax>().Select(d => d.Identifier.ValueText)));
+        if (inside.Count == 0)
+        {
+            return false;
+        }
+
+        return scope.DescendantNodes().Where(node => !body.Span.Contains(node.Span))
+            .Any(node => (node is VariableDeclaratorSyntax declarator && inside.Contains(declarator.Identifier.ValueText)) ||
+                         (node is SingleVariableDesignationSyntax designation && inside.Contains(designation.Identifier.ValueText)) ||
+                         (node is ParameterSyntax parameter && inside.Contains(parameter.Identifier.ValueText)));
     }
 
     /// <summary>The edits to one type declaration, applied through annotations so that nested edits survive each other.</summary>
@@ -273,6 +298,22 @@ internal static class SharedHttpClientRewriter
         type.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(field =>
             field.IsStatic && !field.IsConst && SymbolEqualityComparer.Default.Equals(field.Type, httpClient) && !field.IsImplicitlyDeclared);
 
+    /// <summary>A <c>static readonly</c> field initialized with exactly the settings this call would give its client.</summary>
+    private static bool HasSameSettings(IFieldSymbol field, List<(string Property, ExpressionSyntax Value)> configuration, CancellationToken cancellationToken)
+    {
+        if (!field.IsReadOnly ||
+            field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax initializer })
+        {
+            return false;
+        }
+
+        var existing = initializer.Initializer?.Expressions.Select(Normalize).OrderBy(setting => setting, StringComparer.Ordinal) ?? Enumerable.Empty<string>();
+        var wanted = configuration.Select(setting => setting.Property + "=" + Normalize(setting.Value)).OrderBy(setting => setting, StringComparer.Ordinal);
+        return existing.SequenceEqual(wanted, StringComparer.Ordinal);
+
+        static string Normalize(SyntaxNode node) => new string(node.ToString().Where(c => !char.IsWhiteSpace(c)).ToArray());
+    }
+
     private static string UniqueMemberName(INamedTypeSymbol type)
     {
         var taken = new HashSet<string>(type.GetMembers().Select(member => member.Name));
@@ -294,14 +335,18 @@ internal static class SharedHttpClientRewriter
         return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
     }
 
-    private static MemberDeclarationSyntax SharedField(string name, List<(string Property, ExpressionSyntax Value)> configuration, LanguageVersion languageVersion, MemberDeclarationSyntax? nextMember, string newLine)
+    /// <param name="socketsHandlerAvailable">False on netstandard2.0/.NET Framework: the client is then built without a handler.</param>
+    private static MemberDeclarationSyntax SharedField(string name, List<(string Property, ExpressionSyntax Value)> configuration, LanguageVersion languageVersion, bool socketsHandlerAvailable, MemberDeclarationSyntax? nextMember, string newLine)
     {
         var settings = configuration.Count == 0
             ? string.Empty
             : " { " + string.Join(", ", configuration.Select(setting => setting.Property + " = " + setting.Value.WithoutTrivia().ToFullString())) + " }";
         var construction = languageVersion >= LanguageVersion.CSharp9 ? "new" : "new global::System.Net.Http.HttpClient";
+        var handler = socketsHandlerAvailable
+            ? "new global::System.Net.Http.SocketsHttpHandler { PooledConnectionLifetime = global::System.TimeSpan.FromMinutes(2) }"
+            : string.Empty;
         var field = (FieldDeclarationSyntax)ParseMemberDeclaration(
-            $"private static readonly global::System.Net.Http.HttpClient {name} = {construction}(new global::System.Net.Http.SocketsHttpHandler {{ PooledConnectionLifetime = global::System.TimeSpan.FromMinutes(2) }}){settings};")!;
+            $"private static readonly global::System.Net.Http.HttpClient {name} = {construction}({handler}){settings};")!;
         var separator = nextMember is FieldDeclarationSyntax ? TriviaList(EndOfLine(newLine)) : TriviaList(EndOfLine(newLine), EndOfLine(newLine));
         return field
             .WithTrailingTrivia(separator)

@@ -107,7 +107,8 @@ internal static class UsingRewriter
             ? model.GetSymbolInfo(owner, cancellationToken).Symbol as IMethodSymbol
             : model.GetDeclaredSymbol(owner, cancellationToken) as IMethodSymbol;
         var kind = style.Choose(type, owner, model);
-        if (kind == UsingKind.None || function is null)
+        if (kind == UsingKind.None || function is null ||
+            (!function.IsAsync && ReturnsValue(function) && IsDeferredWork(model.GetTypeInfo(bodyExpression, cancellationToken).Type)))
         {
             return null;
         }
@@ -241,8 +242,10 @@ internal static class UsingRewriter
     {
         var type = model.GetTypeInfo(value).Type;
         var kind = style.Choose(type, statement, model);
-        if (kind == UsingKind.None)
+        if (kind == UsingKind.None ||
+            (statement is ReturnStatementSyntax { Expression: { } returned } && !IsInAsyncFunction(statement) && IsDeferredWork(model.GetTypeInfo(returned).Type)))
         {
+            // return Call(resource) from a non-async method hands back work still using the resource.
             return null;
         }
 
@@ -481,6 +484,29 @@ internal static class UsingRewriter
         return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
     }
 
+    /// <summary>Inside an async method, local function or lambda (top-level statements may always await).</summary>
+    private static bool IsInAsyncFunction(SyntaxNode position)
+    {
+        foreach (var ancestor in position.AncestorsAndSelf())
+        {
+            switch (ancestor)
+            {
+                case AnonymousFunctionExpressionSyntax function:
+                    return function.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
+                case LocalFunctionStatementSyntax localFunction:
+                    return localFunction.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case BaseMethodDeclarationSyntax method:
+                    return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case AccessorDeclarationSyntax:
+                    return false;
+                case CompilationUnitSyntax:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
     private enum UsingKind
     {
         None,
@@ -510,7 +536,7 @@ internal static class UsingRewriter
             }
 
             var asyncDisposable = model.Compilation.GetTypeByMetadataName("System.IAsyncDisposable");
-            if (PreferAwaitUsing && DeclarationsAllowed && Implements(type, asyncDisposable) && IsInAsyncFunction(position))
+            if (PreferAwaitUsing && DeclarationsAllowed && Implements(type, asyncDisposable) && UsingRewriter.IsInAsyncFunction(position))
             {
                 return UsingKind.AwaitUsing;
             }
@@ -521,27 +547,5 @@ internal static class UsingRewriter
         private static bool Implements(ITypeSymbol type, INamedTypeSymbol? @interface) =>
             @interface is not null &&
             (SymbolEqualityComparer.Default.Equals(type, @interface) || type.AllInterfaces.Contains(@interface, SymbolEqualityComparer.Default));
-
-        private static bool IsInAsyncFunction(SyntaxNode position)
-        {
-            foreach (var ancestor in position.AncestorsAndSelf())
-            {
-                switch (ancestor)
-                {
-                    case AnonymousFunctionExpressionSyntax function:
-                        return function.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
-                    case LocalFunctionStatementSyntax localFunction:
-                        return localFunction.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                    case BaseMethodDeclarationSyntax method:
-                        return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                    case AccessorDeclarationSyntax:
-                        return false;
-                    case CompilationUnitSyntax:
-                        return true;
-                }
-            }
-
-            return false;
-        }
     }
 }

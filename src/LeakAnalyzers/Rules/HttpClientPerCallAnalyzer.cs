@@ -67,10 +67,15 @@ public sealed class HttpClientPerCallAnalyzer : DiagnosticAnalyzer
                 : "it is never disposed, so each call leaks its connections"));
     }
 
-    /// <summary>Method, accessor, lambda and local function bodies run per call; initializers and static constructors run once.</summary>
+    /// <summary>
+    /// Method, accessor, lambda and local function bodies run per call; initializers, static
+    /// constructors and the body of Main (or top-level statements) run once. Lambdas inside
+    /// Main, such as minimal API handlers, run per request again.
+    /// </summary>
     private static bool IsPerCall(IOperation creation, ISymbol containingSymbol) =>
         OperationNavigation.Root(creation) is not (IFieldInitializerOperation or IPropertyInitializerOperation or IParameterInitializerOperation) &&
-        containingSymbol is not IMethodSymbol { MethodKind: MethodKind.StaticConstructor };
+        containingSymbol is not IMethodSymbol { MethodKind: MethodKind.StaticConstructor } &&
+        !(containingSymbol is IMethodSymbol { IsStatic: true, Name: "Main" or "<Main>$" } && OperationNavigation.EnclosingFunction(creation) is null);
 
     /// <summary><c>new HttpClient(sharedHandler, disposeHandler: false)</c> reuses the handler's pool: the recommended per-call shape.</summary>
     private static bool SharesItsHandler(IObjectCreationOperation creation, WellKnownTypes types)

@@ -12,18 +12,20 @@ public sealed class ConsumerProject : IDisposable
 {
     private readonly TempDirectory _directory;
 
-    public ConsumerProject(PackedPackage package, string program)
+    /// <param name="targetFramework">net10.0 (an Exe with implicit usings), or another framework: a library with the SDK's default language version.</param>
+    public ConsumerProject(PackedPackage package, string program, string targetFramework = "net10.0")
     {
         Assert.True(package.Pack.Succeeded, "Packing LeakAnalyzers failed:" + Environment.NewLine + package.Pack);
         _directory = new TempDirectory("leakanalyzers-consumer");
 
+        var kind = targetFramework == "net10.0"
+            ? "<OutputType>Exe</OutputType><ImplicitUsings>enable</ImplicitUsings><Nullable>enable</Nullable>"
+            : "<OutputType>Library</OutputType>";
         File.WriteAllText(_directory.Combine("Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
+                <TargetFramework>{targetFramework}</TargetFramework>
+                {kind}
                 <RestorePackagesPath>{_directory.Combine("packages")}</RestorePackagesPath>
               </PropertyGroup>
               <ItemGroup>

@@ -63,4 +63,51 @@ public sealed class PackageConsumerTests
         Assert.True(fixedBuild.Succeeded, fixedBuild.ToString());
         Assert.DoesNotContain("LEAK0", fixedBuild.Output);
     }
+
+    [Fact]
+    public async Task Installed_package_fixes_LEAK002_and_LEAK003_with_dotnet_format()
+    {
+        using var project = new ConsumerProject(_package, """
+            using System.Net.Sockets;
+
+            internal static class Program
+            {
+                public static async Task Main()
+                {
+                    Console.WriteLine(await CatalogAsync());
+                    Console.WriteLine(await IsPortOpenAsync());
+                }
+
+                private static async Task<string> CatalogAsync()
+                {
+                    using var client = new HttpClient();
+                    return await client.GetStringAsync("http://localhost:5000/catalog");
+                }
+
+                private static async Task<bool> IsPortOpenAsync()
+                {
+                    var tcp = new TcpClient();
+                    await tcp.ConnectAsync("localhost", 5000);
+                    return tcp.Connected;
+                }
+            }
+            """);
+
+        var build = await project.BuildAsync();
+        Assert.Contains("warning LEAK002", build.Output);
+        Assert.Contains("warning LEAK003", build.Output);
+
+        var format = await project.FormatAnalyzersAsync("LEAK002", "LEAK003");
+        Assert.True(format.Succeeded, format.ToString());
+        var program = project.Program;
+        Assert.True(
+            program.Contains("private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler", StringComparison.Ordinal) &&
+            program.Contains("return await s_httpClient.GetStringAsync(", StringComparison.Ordinal) &&
+            program.Contains("using var tcp = new TcpClient();", StringComparison.Ordinal),
+            $"dotnet format did not apply the LEAK002/LEAK003 fixes. Program.cs:{Environment.NewLine}{program}{Environment.NewLine}{format}");
+
+        var fixedBuild = await project.BuildAsync();
+        Assert.True(fixedBuild.Succeeded, fixedBuild.ToString());
+        Assert.DoesNotContain("LEAK0", fixedBuild.Output);
+    }
 }

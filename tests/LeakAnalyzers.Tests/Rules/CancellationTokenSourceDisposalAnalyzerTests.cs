@@ -193,21 +193,34 @@ public sealed class CancellationTokenSourceDisposalAnalyzerTests
     public Task Fix_captures_a_chained_source() => VerifyFix.CodeFixAsync("""
         class C
         {
-            Task M(CancellationToken a, CancellationToken b)
+            async Task M(CancellationToken a, CancellationToken b)
             {
                 var cts = 0;
-                return Task.Delay(10, [|CancellationTokenSource.CreateLinkedTokenSource(a, b)|].Token);
+                await Task.Delay(10, [|CancellationTokenSource.CreateLinkedTokenSource(a, b)|].Token);
             }
         }
         """, """
         class C
         {
-            Task M(CancellationToken a, CancellationToken b)
+            async Task M(CancellationToken a, CancellationToken b)
             {
                 var cts = 0;
                 using var cts2 = CancellationTokenSource.CreateLinkedTokenSource(a, b);
-                return Task.Delay(10, cts2.Token);
+                await Task.Delay(10, cts2.Token);
             }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_is_not_offered_for_a_chained_source_whose_task_is_returned() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            Task M(CancellationToken a, CancellationToken b) => Task.Delay(10, [|CancellationTokenSource.CreateLinkedTokenSource(a, b)|].Token);
+        }
+        """, """
+        class C
+        {
+            Task M(CancellationToken a, CancellationToken b) => Task.Delay(10, [|CancellationTokenSource.CreateLinkedTokenSource(a, b)|].Token);
         }
         """);
 

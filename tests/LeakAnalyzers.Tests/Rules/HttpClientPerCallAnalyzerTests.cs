@@ -132,6 +132,32 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
+    public Task Main_runs_once_but_handlers_inside_it_run_per_request() => VerifyAnalyzer.DiagnosticsAsync("""
+        using Microsoft.AspNetCore.Builder;
+
+        var client = new HttpClient();
+        var app = WebApplication.Create(args);
+        app.MapGet("/", async () =>
+        {
+            using var perRequest = [|new HttpClient()|];
+            return await perRequest.GetStringAsync("http://localhost/");
+        });
+        await client.GetStringAsync("http://localhost/");
+        """, test => test.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task Classic_Main_runs_once() => VerifyAnalyzer.DiagnosticsAsync("""
+        static class Program
+        {
+            static async Task Main()
+            {
+                using var client = new HttpClient();
+                await client.GetStringAsync("http://localhost/");
+            }
+        }
+        """, test => test.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
+
+    [Fact]
     public Task Own_handler_even_with_dispose_handler_false_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
@@ -333,7 +359,159 @@ public sealed class HttpClientPerCallAnalyzerTests
         }
         """);
 
+    [Fact]
+    public Task Fix_is_not_offered_where_the_shared_client_could_be_disposed_or_changes_type() => VerifyFix.CodeFixAsync("""
+        class MyClient : HttpClient
+        {
+            public string Name => "mine";
+        }
+
+        class C
+        {
+            async Task<string> UsingStatementOnTheLocal()
+            {
+                var client = [|new HttpClient()|];
+                using (client)
+                {
+                    return await client.GetStringAsync("http://localhost/");
+                }
+            }
+
+            string Derived()
+            {
+                using var client = [|new MyClient()|];
+                return client.Name;
+            }
+        }
+        """, """
+        class MyClient : HttpClient
+        {
+            public string Name => "mine";
+        }
+
+        class C
+        {
+            async Task<string> UsingStatementOnTheLocal()
+            {
+                var client = [|new HttpClient()|];
+                using (client)
+                {
+                    return await client.GetStringAsync("http://localhost/");
+                }
+            }
+
+            string Derived()
+            {
+                using var client = [|new MyClient()|];
+                return client.Name;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_does_not_reuse_a_differently_configured_shared_client() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            private static readonly HttpClient s_catalog = new() { Timeout = TimeSpan.FromSeconds(1) };
+            private static HttpClient? s_lazy;
+
+            Task<string> M() => [|new HttpClient()|].GetStringAsync("http://localhost/");
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_catalog = new() { Timeout = TimeSpan.FromSeconds(1) };
+            private static HttpClient? s_lazy;
+
+            Task<string> M() => [|new HttpClient()|].GetStringAsync("http://localhost/");
+        }
+        """);
+
+    [Fact]
+    public Task Fix_does_not_unwrap_a_using_body_whose_locals_would_clash() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<int> M(bool cached)
+            {
+                if (cached)
+                {
+                    var text = "cached";
+                    return text.Length;
+                }
+
+                using (var client = [|new HttpClient()|])
+                {
+                    var text = await client.GetStringAsync("http://localhost/");
+                    return text.Length;
+                }
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<int> M(bool cached)
+            {
+                if (cached)
+                {
+                    var text = "cached";
+                    return text.Length;
+                }
+
+                using (var client = [|new HttpClient()|])
+                {
+                    var text = await client.GetStringAsync("http://localhost/");
+                    return text.Length;
+                }
+            }
+        }
+        """);
+
     // ---- Fix 2: IHttpClientFactory ------------------------------------------------------------
+
+    [Fact]
+    public Task Factory_fix_is_not_used_from_static_code() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            private readonly IHttpClientFactory _factory = null!;
+
+            static Task<string> Static() => [|new HttpClient()|].GetStringAsync("http://localhost/");
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private readonly IHttpClientFactory _factory = null!;
+
+            static Task<string> Static() => s_httpClient.GetStringAsync("http://localhost/");
+        }
+        """);
+
+    [Fact]
+    public Task Factory_fix_ignores_a_local_declared_later() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            private readonly IHttpClientFactory _factory = null!;
+
+            Task<string> Later(IServiceProvider services)
+            {
+                var text = [|new HttpClient()|].GetStringAsync("http://localhost/");
+                IHttpClientFactory local = (IHttpClientFactory)services.GetService(typeof(IHttpClientFactory))!;
+                return text;
+            }
+        }
+        """, """
+        class C
+        {
+            private readonly IHttpClientFactory _factory = null!;
+
+            Task<string> Later(IServiceProvider services)
+            {
+                var text = _factory.CreateClient().GetStringAsync("http://localhost/");
+                IHttpClientFactory local = (IHttpClientFactory)services.GetService(typeof(IHttpClientFactory))!;
+                return text;
+            }
+        }
+        """);
 
     [Fact]
     public Task Fix_uses_the_factory_in_scope() => VerifyFix.CodeFixAsync("""

@@ -303,6 +303,35 @@ public sealed class PerRequestClientDisposalAnalyzerTests
         """, test => WithGrpc(test).WithFixedSource(GreeterStub, "Greeter.cs"));
 
     [Fact]
+    public Task Fix_is_not_offered_when_returned_work_still_uses_the_client() => VerifyFix.CodeFixAsync("""
+        using Grpc.Net.Client;
+
+        class SecretsProxy
+        {
+            public Task<string> Get(string address, string name) =>
+                new Demo.Greeter.GreeterClient([|GrpcChannel.ForAddress(address)|]).SayHelloAsync(name);
+
+            public Task<string> Block(string address, string name)
+            {
+                return new Demo.Greeter.GreeterClient([|GrpcChannel.ForAddress(address)|]).SayHelloAsync(name);
+            }
+        }
+        """, """
+        using Grpc.Net.Client;
+
+        class SecretsProxy
+        {
+            public Task<string> Get(string address, string name) =>
+                new Demo.Greeter.GreeterClient([|GrpcChannel.ForAddress(address)|]).SayHelloAsync(name);
+
+            public Task<string> Block(string address, string name)
+            {
+                return new Demo.Greeter.GreeterClient([|GrpcChannel.ForAddress(address)|]).SayHelloAsync(name);
+            }
+        }
+        """, test => WithGrpc(test).WithFixedSource(GreeterStub, "Greeter.cs"));
+
+    [Fact]
     public Task Fix_in_CSharp_7_3_uses_a_using_statement() => VerifyFix.CodeFixAsync("""
         using System.Net.Sockets;
 
