@@ -36,9 +36,16 @@ internal sealed class OwnershipContext
         return new OwnershipPolicy(_methodLists.Get(transfer), _methodLists.Get(disposing));
     }
 
-    /// <summary>The operation tree of a declaration anywhere in the compilation (for same-compilation callees).</summary>
+    /// <summary>The operation tree of a declaration in this compilation (for same-compilation callees); null for other compilations.</summary>
     public IOperation? GetOperation(SyntaxNode declaration)
     {
+        // In the IDE and dotnet format a project reference is a compilation reference: its
+        // methods have source declarations, but their trees belong to another compilation.
+        if (!Compilation.ContainsSyntaxTree(declaration.SyntaxTree))
+        {
+            return null;
+        }
+
 #pragma warning disable RS1030 // Callee bodies may live in other trees; models are cached per tree for the compilation's lifetime.
         var model = _semanticModels.GetOrAdd(declaration.SyntaxTree, tree => Compilation.GetSemanticModel(tree));
 #pragma warning restore RS1030

@@ -556,6 +556,25 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task Callees_in_a_referenced_project_are_analyzed_without_crashing() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<int> M(HttpClient client)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                return Library.Inspector.Status(response);
+            }
+        }
+        """, test => test.ReferencedProjectSources.Add(("Inspector.cs", """
+            namespace Library;
+
+            public static class Inspector
+            {
+                public static int Status(System.Net.Http.HttpResponseMessage response) => (int)response.StatusCode;
+            }
+            """)));
+
+    [Fact]
     public Task Non_disposable_wrapper_does_not_take_ownership() => VerifyAnalyzer.DiagnosticsAsync("""
         sealed class StatusView
         {

@@ -55,6 +55,13 @@ public sealed class LeakTest
 
     public LanguageVersion LanguageVersion { get; set; } = LanguageVersion.Latest;
 
+    /// <summary>
+    /// Documents of a second project that the test project references as a project, the way the
+    /// IDE and <c>dotnet format</c> load a solution (its symbols come with source declarations
+    /// that belong to another compilation). Never analyzed themselves.
+    /// </summary>
+    public List<(string Name, string Source)> ReferencedProjectSources { get; } = new();
+
     /// <summary>NuGet package IDs (referenced by the test project) whose assemblies the source may use.</summary>
     public List<string> Packages { get; } = new();
 
@@ -79,7 +86,7 @@ public sealed class LeakTest
     public async Task VerifyDiagnosticsAsync()
     {
         var (solution, expected) = CreateSolution(Sources);
-        var project = solution.Projects.Single();
+        var project = MainProject(solution);
         await AssertNoCompilerErrorsAsync(project, "test source", baseline: null);
         var actual = await GetAnalyzerDiagnosticsAsync(project);
         AssertDiagnosticsMatch(expected, actual, "test source");
@@ -103,21 +110,21 @@ public sealed class LeakTest
         foreach (var scope in new[] { FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution })
         {
             var (solution, _) = CreateSolution(Sources);
-            var baseline = await GetCompilerErrorsAsync(solution.Projects.Single());
+            var baseline = await GetCompilerErrorsAsync(MainProject(solution));
             var fixedSolution = await ApplyFixAllAsync(solution, scope);
             await AssertFixedAsync(fixedSolution, baseline, $"Fix All ({scope} scope)");
         }
     }
 
     /// <summary>The project of <see cref="Sources"/> (markup removed), for tests that drive the analyzers themselves.</summary>
-    public Task<Project> CreateProjectAsync() => Task.FromResult(CreateSolution(Sources).Solution.Projects.Single());
+    public Task<Project> CreateProjectAsync() => Task.FromResult(MainProject(CreateSolution(Sources).Solution));
 
     private async Task VerifyOneByOneAsync()
     {
         var (solution, _) = CreateSolution(Sources);
-        var baseline = await GetCompilerErrorsAsync(solution.Projects.Single());
+        var baseline = await GetCompilerErrorsAsync(MainProject(solution));
         var fixer = RequireCodeFix();
-        var limit = 1 + (await GetAnalyzerDiagnosticsAsync(solution.Projects.Single())).Length * 2;
+        var limit = 1 + (await GetAnalyzerDiagnosticsAsync(MainProject(solution))).Length * 2;
         for (var iteration = 0; iteration < limit; iteration++)
         {
             var next = await ApplyFirstFixAsync(solution, fixer);
@@ -134,7 +141,7 @@ public sealed class LeakTest
 
     private async Task<Solution?> ApplyFirstFixAsync(Solution solution, CodeFixProvider fixer)
     {
-        var project = solution.Projects.Single();
+        var project = MainProject(solution);
         foreach (var diagnostic in await GetAnalyzerDiagnosticsAsync(project))
         {
             if (!fixer.FixableDiagnosticIds.Contains(diagnostic.Id))
@@ -166,7 +173,7 @@ public sealed class LeakTest
         var rounds = scope == FixAllScope.Document ? Sources.Count : 1;
         for (var round = 0; round < rounds; round++)
         {
-            var project = solution.Projects.Single();
+            var project = MainProject(solution);
             var diagnostics = await GetAnalyzerDiagnosticsAsync(project);
             Diagnostic? trigger = null;
             CodeAction? triggerAction = null;
@@ -227,7 +234,7 @@ public sealed class LeakTest
             throw FailException.ForFailure("A code fix test needs FixedSources.");
         }
 
-        var project = solution.Projects.Single();
+        var project = MainProject(solution);
         var expectedDiagnostics = new List<ExpectedDiagnostic>();
         foreach (var (name, markup) in FixedSources)
         {
@@ -273,6 +280,23 @@ public sealed class LeakTest
             parseOptions: parseOptions,
             metadataReferences: references));
 
+        if (ReferencedProjectSources.Count > 0)
+        {
+            var referencedId = ProjectId.CreateNewId("ReferencedProject");
+            solution = solution.AddProject(ProjectInfo.Create(
+                referencedId, VersionStamp.Default, "ReferencedProject", "ReferencedProject", LanguageNames.CSharp,
+                filePath: "/src/ReferencedProject/ReferencedProject.csproj",
+                compilationOptions: compilationOptions.WithOutputKind(OutputKind.DynamicallyLinkedLibrary),
+                parseOptions: parseOptions,
+                metadataReferences: references));
+            foreach (var (name, source) in ReferencedProjectSources)
+            {
+                solution = solution.AddDocument(DocumentId.CreateNewId(referencedId, name), name, SourceText.From(source, Encoding.UTF8), filePath: "/src/ReferencedProject/" + name);
+            }
+
+            solution = solution.AddProjectReference(projectId, new ProjectReference(referencedId));
+        }
+
         var expected = new List<ExpectedDiagnostic>();
         foreach (var (name, markup) in sources)
         {
@@ -296,6 +320,8 @@ public sealed class LeakTest
         }
         return (solution, expected);
     }
+
+    private static Project MainProject(Solution solution) => solution.Projects.Single(project => project.Name == ProjectName);
 
     internal async Task<ImmutableArray<Diagnostic>> GetAnalyzerDiagnosticsAsync(Project project)
     {
