@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -214,6 +215,11 @@ internal static class ConditionalWeakTableRewriter
                 plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "GetValue", argumentList => argumentList));
                 return true;
 
+            case ("AddOrUpdate", 3) when invocation.Parent is IExpressionStatementOperation && UpdatesToTheAddedValue(arguments[1].Value, arguments[2].Value) && HasMethod(weakTable, "AddOrUpdate", 2):
+                // map.AddOrUpdate(key, value, (_, _) => value);  ->  map.AddOrUpdate(key, value);
+                plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "AddOrUpdate", argumentList => argumentList.WithArguments(argumentList.Arguments.RemoveAt(2))));
+                return true;
+
             case ("TryRemove", 2) or ("Remove", 2) when arguments[1].Value is IDiscardOperation:
                 plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "Remove", argumentList => argumentList.WithArguments(SingletonSeparatedList(argumentList.Arguments[0]))));
                 return true;
@@ -221,6 +227,24 @@ internal static class ConditionalWeakTableRewriter
             default:
                 return false;
         }
+    }
+
+    /// <summary>An update lambda that returns the very value being added (same local, parameter or constant): plain overwrite.</summary>
+    private static bool UpdatesToTheAddedValue(IOperation added, IOperation update)
+    {
+        if (update is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Body.Operations: { Length: 1 } body } } ||
+            body[0] is not IReturnOperation { ReturnedValue: { } returned })
+        {
+            return false;
+        }
+
+        return (OperationNavigation.SkipConversions(added), OperationNavigation.SkipConversions(returned)) switch
+        {
+            (ILocalReferenceOperation a, ILocalReferenceOperation b) => SymbolEqualityComparer.Default.Equals(a.Local, b.Local),
+            (IParameterReferenceOperation a, IParameterReferenceOperation b) => SymbolEqualityComparer.Default.Equals(a.Parameter, b.Parameter),
+            (ILiteralOperation a, ILiteralOperation b) => a.ConstantValue.HasValue && b.ConstantValue.HasValue && Equals(a.ConstantValue.Value, b.ConstantValue.Value),
+            _ => false,
+        };
     }
 
     private static InvocationExpressionSyntax Rename(InvocationExpressionSyntax invocation, string name, Func<ArgumentListSyntax, ArgumentListSyntax> arguments)

@@ -203,6 +203,38 @@ public sealed class ConditionalWeakTableCodeFixTests
         }
         """);
 
+    [Fact]
+    public Task AddOrUpdate_that_overwrites_with_the_added_value_becomes_the_two_argument_form() => VerifyFix.CodeFixAsync("""
+        using System.Collections.Concurrent;
+        using Microsoft.AspNetCore.Http;
+
+        class Users
+        {
+            private static readonly ConcurrentDictionary<HttpContext, string> [|s_names = new()|];
+
+            public static void Set(HttpContext context, string name)
+            {
+                s_names.AddOrUpdate(context, name, (_, _) => name);
+                s_names.AddOrUpdate(context, "anonymous", static (key, old) => "anonymous");
+            }
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        class Users
+        {
+            private static readonly ConditionalWeakTable<HttpContext, string> s_names = new();
+
+            public static void Set(HttpContext context, string name)
+            {
+                s_names.AddOrUpdate(context, name);
+                s_names.AddOrUpdate(context, "anonymous");
+            }
+        }
+        """);
+
     // ---- Fix not offered ------------------------------------------------------------------
 
     [Theory]
@@ -258,6 +290,9 @@ public sealed class ConditionalWeakTableCodeFixTests
     [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new()|], [|s_other = new()|];")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static string M(HttpContext c) => s_map.GetOrAdd(c, \"x\");")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static Func<HttpContext, string> f = c => \"x\"; static string M(HttpContext c) => s_map.GetOrAdd(c, f);")]
+    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static void M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, old) => old + v);")]
+    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static string M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, _) => v);")]
+    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static void M(HttpContext c, string v) { s_map.AddOrUpdate(c, v, (_, v) => v); }")]
     public Task Fix_is_not_offered_for_shapes_a_weak_table_cannot_take(string members)
     {
         var source = $$"""
