@@ -167,13 +167,14 @@ internal static class ConditionalWeakTableRewriter
         switch (fieldReference.Parent)
         {
             case IInvocationOperation { Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } syntax } invocation
-                when invocation.Instance == fieldReference && syntax.ArgumentList.Arguments.All(argument => argument.NameColon is null):
+                when invocation.Instance == fieldReference && !IsIncomplete(syntax) && syntax.ArgumentList.Arguments.All(argument => argument.NameColon is null):
                 return PlanCall(invocation, syntax, weakTable, plan, document);
 
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer
                 when indexer.Instance == fieldReference &&
                      indexer.Parent is ISimpleAssignmentOperation { Parent: IExpressionStatementOperation, Syntax: AssignmentExpressionSyntax assignment } store &&
                      store.Target == indexer &&
+                     !IsIncomplete(assignment) &&
                      HasMethod(weakTable, "AddOrUpdate", 2):
                 // map[key] = value;  ->  map.AddOrUpdate(key, value);
                 plan.Add(document, assignment, rewritten =>
@@ -228,6 +229,10 @@ internal static class ConditionalWeakTableRewriter
                 return false;
         }
     }
+
+    /// <summary>A use the parser could not make sense of cannot be rewritten into anything better.</summary>
+    private static bool IsIncomplete(SyntaxNode use) =>
+        use.ContainsDiagnostics || use.DescendantTokens().Any(token => token.IsMissing);
 
     /// <summary>An update lambda that returns the very value being added (same local, parameter or constant): plain overwrite.</summary>
     private static bool UpdatesToTheAddedValue(IOperation added, IOperation update)

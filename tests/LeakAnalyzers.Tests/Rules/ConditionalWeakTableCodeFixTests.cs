@@ -305,4 +305,28 @@ public sealed class ConditionalWeakTableCodeFixTests
             """;
         return VerifyFix.CodeFixAsync(source, source);
     }
+
+    [Theory]
+    [InlineData("s_map.Missing(context);")]
+    [InlineData("s_map.TryGetValue(context, out );")]
+    [InlineData("s_map[context] = ;")]
+    [InlineData("s_map.GetOrAdd(context, );")]
+    public Task Broken_uses_make_the_fix_unavailable_without_throwing(string use)
+    {
+        var source = $$"""
+            using System.Collections.Concurrent;
+            using Microsoft.AspNetCore.Http;
+
+            class C
+            {
+                private static ConcurrentDictionary<HttpContext, string> [|s_map = new()|];
+
+                void M(HttpContext context)
+                {
+                    {{use}}
+                }
+            }
+            """;
+        return VerifyFix.CodeFixAsync(source, source, test => test.AllowCompilerErrors = true);
+    }
 }
