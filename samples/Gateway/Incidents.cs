@@ -83,11 +83,12 @@ internal static class Incidents
     /// cancellation. One downstream has died (/hang): the caller waits forever, and when the
     /// caller gives up the three calls keep running anyway.
     /// </summary>
-    public static async Task<IResult> Leak005FanOutWithoutTimeout()
+    public static async Task<IResult> Leak005FanOutWithoutTimeout(HttpContext context)
     {
-        var profile = ContentService.Client.GetStringAsync("/fast");
-        var feed = ContentService.Client.GetStringAsync("/slow?ms=200");
-        var ads = ContentService.Client.GetStringAsync("/hang");
+        var user = Uri.EscapeDataString(context.Request.Query["user"].ToString());
+        var profile = ContentService.Client.GetStringAsync("/fast?user=" + user);
+        var feed = ContentService.Client.GetStringAsync("/slow?ms=200&user=" + user);
+        var ads = ContentService.Client.GetStringAsync("/hang?user=" + user);
         await Task.WhenAll(profile, feed, ads);
         return Results.Ok(new { profile = profile.Result.Length, feed = feed.Result.Length, ads = ads.Result.Length });
     }
@@ -96,9 +97,10 @@ internal static class Incidents
     /// LEAK006 (seed 000): a timeout race. The caller gets a 500 after 300 ms, but the call to
     /// the slow downstream is never cancelled: it keeps its connection and its memory for 20 s.
     /// </summary>
-    public static async Task<IResult> Leak006TimeoutAbandonsWork()
+    public static async Task<IResult> Leak006TimeoutAbandonsWork(HttpContext context)
     {
-        var work = ContentService.Client.GetStringAsync("/slow?ms=20000");
+        var user = Uri.EscapeDataString(context.Request.Query["user"].ToString());
+        var work = ContentService.Client.GetStringAsync("/slow?ms=20000&user=" + user);
         var finished = await Task.WhenAny(work, Task.Delay(TimeSpan.FromMilliseconds(300)));
         if (finished != work)
         {

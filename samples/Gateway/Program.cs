@@ -37,8 +37,8 @@ app.MapGet("/leak001", Incidents.Leak001UndisposedResponse);
 app.MapGet("/leak002", Incidents.Leak002HttpClientPerRequest);
 app.MapGet("/leak003", Incidents.Leak003ClientPerRequest);
 app.MapGet("/leak004", Incidents.Leak004FireAndForget);
-app.MapGet("/leak005", Incidents.Leak005FanOutWithoutTimeout);
-app.MapGet("/leak006", Incidents.Leak006TimeoutAbandonsWork);
+app.MapGet("/leak005", (Delegate)Incidents.Leak005FanOutWithoutTimeout);
+app.MapGet("/leak006", (Delegate)Incidents.Leak006TimeoutAbandonsWork);
 app.MapGet("/leak007", (Delegate)Incidents.Leak007HealthCheck);
 app.MapGet("/leak008", Incidents.Leak008UndisposedLinkedSource);
 
