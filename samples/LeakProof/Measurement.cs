@@ -108,7 +108,7 @@ internal sealed class Measurement(HttpClient probe)
 
         // Warm up (JIT, connection and memory pools) with the same endpoint at the same
         // concurrency, then collect twice: the baseline is the clean state the load starts from.
-        await DriveAsync(target, scenario, load.Concurrency * 2, load.Concurrency, TimeSpan.FromSeconds(1.5), null);
+        await DriveAsync(target, scenario, load.Concurrency * 2, load.Concurrency, TimeSpan.FromSeconds(1), null);
         await Task.Delay(300);
         await SampleAsync(gateway, downstream, 0, 0, collect: true);
         var baseline = await SampleAsync(gateway, downstream, 0, 0, collect: true);

@@ -61,6 +61,8 @@ internal static class Command
 /// <summary>A service (Downstream or Gateway) running as its own process on a loopback port.</summary>
 internal sealed class ServiceProcess : IAsyncDisposable
 {
+    private static readonly HashSet<Process> Running = [];
+
     private readonly Process process;
     private readonly StringBuilder log = new();
 
@@ -113,6 +115,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => service.Append(e.Data);
         process.ErrorDataReceived += (_, e) => service.Append(e.Data);
         process.Start();
+        lock (Running)
+        {
+            Running.Add(process);
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -161,8 +168,34 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills every service this program started and has not stopped yet (on Ctrl+C or a crash).</summary>
+    public static void KillAll()
+    {
+        lock (Running)
+        {
+            foreach (var process in Running)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    // Already gone.
+                }
+            }
+
+            Running.Clear();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        lock (Running)
+        {
+            Running.Remove(process);
+        }
+
         try
         {
             if (!process.HasExited)
@@ -178,5 +211,15 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         process.Dispose();
+    }
+}
+
+/// <summary>A gateway and the downstream it calls; stopping the pair stops both.</summary>
+internal sealed record ServicePair(ServiceProcess Gateway, ServiceProcess Downstream) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Downstream.DisposeAsync();
     }
 }

@@ -13,7 +13,7 @@ var only = ArgumentAfter("--only")?.Split(',', StringSplitOptions.RemoveEmptyEnt
 var keepCopy = args.Contains("--keep-copy");
 
 var load = quick
-    ? new LoadSettings(Requests: 600, Concurrency: 25, MaxDuration: TimeSpan.FromSeconds(2.5), Settle: TimeSpan.FromSeconds(1))
+    ? new LoadSettings(Requests: 600, Concurrency: 25, MaxDuration: TimeSpan.FromSeconds(2.5), Settle: TimeSpan.FromSeconds(0.5))
     : new LoadSettings(Requests: 2000, Concurrency: 50, MaxDuration: TimeSpan.FromSeconds(4), Settle: TimeSpan.FromSeconds(1));
 
 var total = Stopwatch.StartNew();
@@ -21,6 +21,11 @@ var root = RepositoryRoot();
 outDirectory = Path.GetFullPath(outDirectory ?? Path.Combine(root, "artifacts", "leakproof"));
 Directory.CreateDirectory(outDirectory);
 var console = new Progress(total);
+
+// The services are this program's children: never leave one behind.
+Console.CancelKeyPress += (_, _) => ServiceProcess.KillAll();
+AppDomain.CurrentDomain.ProcessExit += (_, _) => ServiceProcess.KillAll();
+AppDomain.CurrentDomain.UnhandledException += (_, _) => ServiceProcess.KillAll();
 
 console.Phase($"LeakProof ({(quick ? "quick" : "full")}): {load.Requests} requests per endpoint at concurrency {load.Concurrency}, at most {load.MaxDuration.TotalSeconds:0} s each; output {outDirectory}");
 var implemented = Builds.ImplementedRules(root);
@@ -30,8 +35,8 @@ console.Phase($"rules implemented by src/LeakAnalyzers: {string.Join(", ", imple
 console.Phase("building samples/Downstream and samples/Gateway (Release)...");
 var downstreamProject = Path.Combine(root, "samples", "Downstream", "Downstream.csproj");
 var gatewayProject = Path.Combine(root, "samples", "Gateway", "Gateway.csproj");
-var downstreamBuild = Builds.BuildAsync(downstreamProject, recompileForWarnings: false);
-var gatewayBuild = await Builds.BuildAsync(gatewayProject, recompileForWarnings: true);
+var downstreamBuild = Builds.BuildAsync(downstreamProject, forceCompile: false);
+var gatewayBuild = await Builds.BuildAsync(gatewayProject, forceCompile: true);
 var downstreamBuilt = await downstreamBuild;
 Require(downstreamBuilt.Succeeded, "samples/Downstream does not build", downstreamBuilt.Output);
 Require(gatewayBuild.Succeeded, "samples/Gateway does not build", gatewayBuild.Output);
@@ -54,7 +59,7 @@ var formatClock = Stopwatch.StartNew();
 var (formatExit, formatOutput) = await Builds.FormatAnalyzersAsync(copyProject);
 File.WriteAllText(Path.Combine(outDirectory, "format.log"), formatOutput);
 console.Phase($"dotnet format exited with {formatExit} in {formatClock.Elapsed.TotalSeconds:0} s; building the fixed copy...");
-var fixedBuild = await Builds.BuildAsync(copyProject, recompileForWarnings: false);
+var fixedBuild = await Builds.BuildAsync(copyProject, forceCompile: false);
 File.WriteAllText(Path.Combine(outDirectory, "build-fixed.log"), fixedBuild.Output);
 console.Phase($"fixed copy {(fixedBuild.Succeeded ? "builds" : "DOES NOT BUILD")}: {fixedBuild.Warnings.Count} LEAK warning(s)");
 foreach (var warning in fixedBuild.Warnings)
@@ -83,9 +88,35 @@ if (fixedBuild.Succeeded)
 {
     foreach (var scenario in scenarios)
     {
-        var before = await MeasureAsync(scenario, "before", gatewayAssembly);
-        var after = await MeasureAsync(scenario, "after", fixedAssembly);
-        measurements.Add((scenario, before, after));
+        // Both pairs start side by side (saves a start-up per endpoint); each pair is stopped
+        // as soon as it has been measured, so the leaks of one never overlap the other's load.
+        var beforeStart = StartPairAsync(gatewayAssembly);
+        var afterStart = StartPairAsync(fixedAssembly);
+        try
+        {
+            await Task.WhenAll(beforeStart, afterStart);
+        }
+        catch
+        {
+            foreach (var started in new[] { beforeStart, afterStart }.Where(t => t.IsCompletedSuccessfully))
+            {
+                await started.Result.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        PhaseResult before;
+        await using (var pair = await beforeStart)
+        {
+            before = await MeasureAsync(scenario, "before", pair);
+        }
+
+        await using (var pair = await afterStart)
+        {
+            var after = await MeasureAsync(scenario, "after", pair);
+            measurements.Add((scenario, before, after));
+        }
     }
 }
 
@@ -151,18 +182,35 @@ console.Phase(failed == 0
     : $"{failed} of {assertions.Count} checks FAILED in {total.Elapsed.TotalSeconds:0} s");
 return failed == 0 ? 0 : 1;
 
-async Task<PhaseResult> MeasureAsync(Scenario scenario, string variant, string assembly)
+async Task<ServicePair> StartPairAsync(string assembly)
 {
-    // Fresh processes for every phase, started side by side: no phase inherits another's leak.
     var downstreamPort = ServiceProcess.FreeLoopbackPort();
     var downstreamStart = ServiceProcess.StartAsync(Builds.AssemblyOf(downstreamProject), downstreamPort, [], "/stats", probe);
     var gatewayStart = ServiceProcess.StartAsync(assembly, ServiceProcess.FreeLoopbackPort(), [$"--Downstream=http://127.0.0.1:{downstreamPort}"], "/ready", probe);
-    await using var downstream = await downstreamStart;
-    await using var gateway = await gatewayStart;
+    try
+    {
+        await Task.WhenAll(downstreamStart, gatewayStart);
+    }
+    catch
+    {
+        foreach (var started in new[] { downstreamStart, gatewayStart }.Where(t => t.IsCompletedSuccessfully))
+        {
+            await started.Result.DisposeAsync();
+        }
+
+        throw;
+    }
+
+    return new ServicePair(gatewayStart.Result, downstreamStart.Result);
+}
+
+async Task<PhaseResult> MeasureAsync(Scenario scenario, string variant, ServicePair pair)
+{
+    var (gateway, downstream) = (pair.Gateway, pair.Downstream);
     console.Begin($"{scenario.Rule} {variant,-6} {scenario.Path}: gateway pid {gateway.Id} on {gateway.BaseAddress}, downstream on {downstream.BaseAddress}");
     var result = await measurement.RunAsync(scenario, variant, gateway.BaseAddress, downstream.BaseAddress, load, console.Load);
     console.End($"{result.Sent} sent ({result.Ok} ok, {result.HttpErrors} http errors, {result.TimedOut} timed out, {result.Failed} failed) in {result.LoadSeconds:0.0} s; " +
-                $"sockets live {result.Baseline.SocketsLive}->{result.Final.SocketsLive}, heap {Report.Mb(result.Baseline.HeapBytes)}->{Report.Mb(result.Final.HeapBytes)} MB, downstream in-flight {result.Final.DownstreamInFlight}");
+                $"peak sockets {result.PeakSocketsLive}, heap {Report.Mb(result.Baseline.HeapBytes)}->{Report.Mb(result.Final.HeapBytes)} MB, downstream in-flight {result.Final.DownstreamInFlight}");
     return result;
 }
 
