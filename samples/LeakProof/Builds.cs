@@ -33,20 +33,20 @@ internal static partial class Builds
     /// project's own intermediate assembly is deleted first so the compiler (and so every
     /// analyzer) runs even when the build is up to date: an up-to-date build prints no warnings.
     /// </summary>
-    public static async Task<BuildResult> BuildAsync(string project, bool forceCompile)
+    public static async Task<BuildResult> BuildAsync(string project, bool forceCompile, string configuration = "Release", IEnumerable<string>? extra = null)
     {
         var started = DateTime.UtcNow;
         var directory = Path.GetDirectoryName(project)!;
         if (forceCompile)
         {
-            var intermediate = Path.Combine(directory, "obj", "Release", "net10.0", Path.GetFileNameWithoutExtension(project) + ".dll");
+            var intermediate = Path.Combine(directory, "obj", configuration, "net10.0", Path.GetFileNameWithoutExtension(project) + ".dll");
             if (File.Exists(intermediate))
             {
                 File.Delete(intermediate);
             }
         }
 
-        var (code, output) = await Command.RunAsync("dotnet", ["build", project, "-c", "Release", "-nologo", "-v", "q"], directory, BuildTimeout);
+        var (code, output) = await Command.RunAsync("dotnet", ["build", project, "-c", configuration, "-nologo", "-v", "q", .. extra ?? []], directory, BuildTimeout);
         return new BuildResult(code == 0, ParseWarnings(output), output, DateTime.UtcNow - started);
     }
 

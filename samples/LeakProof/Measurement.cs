@@ -80,7 +80,7 @@ internal sealed class Measurement(HttpClient probe)
     /// and the downstream is read before and after it. During the load nothing is collected, so
     /// the live readings show what the service really lives with between its own collections.
     /// </summary>
-    public async Task<Sample> SampleAsync(Uri gateway, Uri downstream, int requests, double seconds, bool collect)
+    public async Task<Sample> SampleAsync(Uri gateway, Uri downstream, int requests, double seconds, bool collect, bool downstreamAfterCollection = true)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var statsBefore = await probe.GetFromJsonAsync<Stats>(new Uri(downstream, "/stats"), timeout.Token)
@@ -88,7 +88,7 @@ internal sealed class Measurement(HttpClient probe)
         var diag = await probe.GetFromJsonAsync<Diag>(new Uri(gateway, collect ? "/diag?gc=true" : "/diag?gc=false"), timeout.Token)
                    ?? throw new InvalidOperationException("empty /diag");
         var statsAfter = statsBefore;
-        if (collect)
+        if (collect && downstreamAfterCollection)
         {
             // Let the downstream see the connections the gateway's finalizers closed.
             await Task.Delay(200, timeout.Token);
@@ -128,7 +128,7 @@ internal sealed class Measurement(HttpClient probe)
             progress(completed, requests);
             if (!driving.IsCompleted && (completed >= nextMark || clock.Elapsed - lastSample >= TimeSpan.FromSeconds(1)))
             {
-                samples.Add(await SampleAsync(gateway, downstream, counters.Sent, clock.Elapsed.TotalSeconds, collect: false));
+                samples.Add(await SampleAsync(gateway, downstream, counters.Sent, clock.Elapsed.TotalSeconds, scenario.CollectWhileLoading, downstreamAfterCollection: false));
                 lastSample = clock.Elapsed;
                 while (nextMark <= completed)
                 {
@@ -140,7 +140,7 @@ internal sealed class Measurement(HttpClient probe)
         await driving;
         var loadSeconds = clock.Elapsed.TotalSeconds;
         progress(counters.Completed, requests);
-        samples.Add(await SampleAsync(gateway, downstream, counters.Sent, clock.Elapsed.TotalSeconds, collect: false));
+        samples.Add(await SampleAsync(gateway, downstream, counters.Sent, clock.Elapsed.TotalSeconds, scenario.CollectWhileLoading, downstreamAfterCollection: false));
 
         // The load has stopped and its connections are closed: what is still held now is the
         // leak. Live counts are taken before the forced collection, the heap after it.

@@ -65,6 +65,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     private readonly Process process;
     private readonly StringBuilder log = new();
+    private bool disposed;
 
     private ServiceProcess(Process process, Uri baseAddress)
     {
@@ -191,6 +192,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         lock (Running)
         {
             Running.Remove(process);
@@ -214,12 +221,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 }
 
-/// <summary>A gateway and the downstream it calls; stopping the pair stops both.</summary>
-internal sealed record ServicePair(ServiceProcess Gateway, ServiceProcess Downstream) : IAsyncDisposable
+/// <summary>The services of one endpoint's measurement: the downstream, the unfixed and the fixed gateway.</summary>
+internal sealed record ScenarioServices(ServiceProcess Downstream, ServiceProcess Before, ServiceProcess After) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {
-        await Gateway.DisposeAsync();
+        await Before.DisposeAsync();
+        await After.DisposeAsync();
         await Downstream.DisposeAsync();
     }
 }

@@ -14,7 +14,7 @@ var keepCopy = args.Contains("--keep-copy");
 
 var load = quick
     ? new LoadSettings(Requests: 600, Concurrency: 25, MaxDuration: TimeSpan.FromSeconds(2.5), Settle: TimeSpan.FromSeconds(0.5))
-    : new LoadSettings(Requests: 2000, Concurrency: 50, MaxDuration: TimeSpan.FromSeconds(4), Settle: TimeSpan.FromSeconds(1));
+    : new LoadSettings(Requests: 2000, Concurrency: 50, MaxDuration: TimeSpan.FromSeconds(4), Settle: TimeSpan.FromSeconds(0.5));
 
 var total = Stopwatch.StartNew();
 var root = RepositoryRoot();
@@ -53,13 +53,18 @@ if (Directory.Exists(workspace))
     Directory.Delete(workspace, recursive: true);
 }
 
+// dotnet format loads the copy in its default (Debug) configuration, so the analyzer and
+// code-fix assemblies it references must exist in Debug too: without them it fixes nothing.
+console.Phase("building src/LeakAnalyzers.CodeFixes (Debug, the configuration dotnet format loads)...");
+var analyzersBuild = await Builds.BuildAsync(Path.Combine(root, "src", "LeakAnalyzers.CodeFixes", "LeakAnalyzers.CodeFixes.csproj"), forceCompile: false, configuration: "Debug");
+Require(analyzersBuild.Succeeded, "src/LeakAnalyzers.CodeFixes does not build", analyzersBuild.Output);
 var copyProject = Builds.CopyGateway(root, workspace);
 console.Phase($"copied the gateway to {Path.GetDirectoryName(copyProject)}; running dotnet format analyzers --diagnostics {string.Join(' ', Builds.AllRules)} --severity warn...");
 var formatClock = Stopwatch.StartNew();
 var (formatExit, formatOutput) = await Builds.FormatAnalyzersAsync(copyProject);
 File.WriteAllText(Path.Combine(outDirectory, "format.log"), formatOutput);
 console.Phase($"dotnet format exited with {formatExit} in {formatClock.Elapsed.TotalSeconds:0} s; building the fixed copy...");
-var fixedBuild = await Builds.BuildAsync(copyProject, forceCompile: false);
+var fixedBuild = await Builds.BuildAsync(copyProject, forceCompile: false, extra: ["--no-restore", "-p:BuildProjectReferences=false"]);
 File.WriteAllText(Path.Combine(outDirectory, "build-fixed.log"), fixedBuild.Output);
 console.Phase($"fixed copy {(fixedBuild.Succeeded ? "builds" : "DOES NOT BUILD")}: {fixedBuild.Warnings.Count} LEAK warning(s)");
 foreach (var warning in fixedBuild.Warnings)
@@ -88,35 +93,15 @@ if (fixedBuild.Succeeded)
 {
     foreach (var scenario in scenarios)
     {
-        // Both pairs start side by side (saves a start-up per endpoint); each pair is stopped
-        // as soon as it has been measured, so the leaks of one never overlap the other's load.
-        var beforeStart = StartPairAsync(gatewayAssembly);
-        var afterStart = StartPairAsync(fixedAssembly);
-        try
-        {
-            await Task.WhenAll(beforeStart, afterStart);
-        }
-        catch
-        {
-            foreach (var started in new[] { beforeStart, afterStart }.Where(t => t.IsCompletedSuccessfully))
-            {
-                await started.Result.DisposeAsync();
-            }
-
-            throw;
-        }
-
-        PhaseResult before;
-        await using (var pair = await beforeStart)
-        {
-            before = await MeasureAsync(scenario, "before", pair);
-        }
-
-        await using (var pair = await afterStart)
-        {
-            var after = await MeasureAsync(scenario, "after", pair);
-            measurements.Add((scenario, before, after));
-        }
+        // One downstream and both gateways start side by side (start-ups are the slow part on a
+        // 2-core machine); the unfixed gateway is stopped as soon as it has been measured, and
+        // the downstream has let go of everything it held before the fixed one is loaded.
+        await using var services = await StartServicesAsync();
+        var before = await MeasureAsync(scenario, "before", services.Before, services.Downstream);
+        await services.Before.DisposeAsync();
+        await WaitUntilIdleAsync(services.Downstream);
+        var after = await MeasureAsync(scenario, "after", services.After, services.Downstream);
+        measurements.Add((scenario, before, after));
     }
 }
 
@@ -129,6 +114,7 @@ foreach (var (scenario, before, after) in measurements)
     Report.PrintTable(scenario, before, after, gatewayBuild.Count(scenario.Rule), fixedBuild.Count(scenario.Rule), verdict);
 }
 
+Report.PrintSummary(measurements.Select(m => (m.Scenario, m.Before, m.After, verdicts[m.Scenario.Rule], implemented.Contains(m.Scenario.Rule) && m.Scenario.AssertGrowth)).ToList());
 var assertions = Assertions().ToList();
 Console.WriteLine();
 Console.WriteLine("Checks:");
@@ -182,18 +168,23 @@ console.Phase(failed == 0
     : $"{failed} of {assertions.Count} checks FAILED in {total.Elapsed.TotalSeconds:0} s");
 return failed == 0 ? 0 : 1;
 
-async Task<ServicePair> StartPairAsync(string assembly)
+async Task<ScenarioServices> StartServicesAsync()
 {
     var downstreamPort = ServiceProcess.FreeLoopbackPort();
-    var downstreamStart = ServiceProcess.StartAsync(Builds.AssemblyOf(downstreamProject), downstreamPort, [], "/stats", probe);
-    var gatewayStart = ServiceProcess.StartAsync(assembly, ServiceProcess.FreeLoopbackPort(), [$"--Downstream=http://127.0.0.1:{downstreamPort}"], "/ready", probe);
+    string[] downstreamArgument = [$"--Downstream=http://127.0.0.1:{downstreamPort}"];
+    var starts = new[]
+    {
+        ServiceProcess.StartAsync(Builds.AssemblyOf(downstreamProject), downstreamPort, [], "/stats", probe),
+        ServiceProcess.StartAsync(gatewayAssembly, ServiceProcess.FreeLoopbackPort(), downstreamArgument, "/ready", probe),
+        ServiceProcess.StartAsync(fixedAssembly, ServiceProcess.FreeLoopbackPort(), downstreamArgument, "/ready", probe),
+    };
     try
     {
-        await Task.WhenAll(downstreamStart, gatewayStart);
+        await Task.WhenAll(starts);
     }
     catch
     {
-        foreach (var started in new[] { downstreamStart, gatewayStart }.Where(t => t.IsCompletedSuccessfully))
+        foreach (var started in starts.Where(t => t.IsCompletedSuccessfully))
         {
             await started.Result.DisposeAsync();
         }
@@ -201,12 +192,28 @@ async Task<ServicePair> StartPairAsync(string assembly)
         throw;
     }
 
-    return new ServicePair(gatewayStart.Result, downstreamStart.Result);
+    return new ScenarioServices(starts[0].Result, starts[1].Result, starts[2].Result);
 }
 
-async Task<PhaseResult> MeasureAsync(Scenario scenario, string variant, ServicePair pair)
+async Task WaitUntilIdleAsync(ServiceProcess downstream)
 {
-    var (gateway, downstream) = (pair.Gateway, pair.Downstream);
+    // The stopped gateway's sockets are closed by the OS; give the downstream a moment to see it.
+    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+    while (DateTime.UtcNow < deadline)
+    {
+        using var response = await probe.GetAsync(new Uri(downstream.BaseAddress, "/stats"));
+        using var stats = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        if (stats.RootElement.GetProperty("inFlight").GetInt32() == 0 && stats.RootElement.GetProperty("openConnections").GetInt32() <= 1)
+        {
+            return;
+        }
+
+        await Task.Delay(100);
+    }
+}
+
+async Task<PhaseResult> MeasureAsync(Scenario scenario, string variant, ServiceProcess gateway, ServiceProcess downstream)
+{
     console.Begin($"{scenario.Rule} {variant,-6} {scenario.Path}: gateway pid {gateway.Id} on {gateway.BaseAddress}, downstream on {downstream.BaseAddress}");
     var result = await measurement.RunAsync(scenario, variant, gateway.BaseAddress, downstream.BaseAddress, load, console.Load);
     console.End($"{result.Sent} sent ({result.Ok} ok, {result.HttpErrors} http errors, {result.TimedOut} timed out, {result.Failed} failed) in {result.LoadSeconds:0.0} s; " +

@@ -99,6 +99,25 @@ internal static class Report
         Console.WriteLine($"  verdict: {verdict}");
     }
 
+    /// <summary>One line per endpoint: its key measures before and after, and the verdict.</summary>
+    public static void PrintSummary(IReadOnlyList<(Scenario Scenario, PhaseResult Before, PhaseResult After, string Verdict, bool Asserted)> rows)
+    {
+        Console.WriteLine();
+        Console.WriteLine("Summary: growth from the baseline, before -> after the fix (* asserted by --quick checks)");
+        Console.WriteLine($"  {"rule",-9}{"endpoint",-10}{"measure",-30}{"before",12}{"after",12}  verdict");
+        foreach (var (scenario, before, after, verdict, asserted) in rows)
+        {
+            var first = true;
+            foreach (var metric in scenario.Primary)
+            {
+                var head = first ? $"{scenario.Rule + (asserted ? "*" : ""),-9}{scenario.Path,-10}" : new string(' ', 19);
+                var tail = first ? "  " + verdict.Split(':')[0] : "";
+                Console.WriteLine($"  {head}{Name(metric),-30}{Signed(metric, before.Growth(metric)),12}{Signed(metric, after.Growth(metric)),12}{tail}");
+                first = false;
+            }
+        }
+    }
+
     private static string Requests(PhaseResult phase) => $"{phase.Sent} / {phase.Ok} / {phase.HttpErrors + phase.Failed} / {phase.TimedOut} ({phase.LoadSeconds:0.0} s)";
 
     private static string Cell(Metric metric, PhaseResult phase)
@@ -114,12 +133,18 @@ internal static class Report
     public static string Chart(IReadOnlyList<(Scenario Scenario, PhaseResult Before, PhaseResult After)> measurements, string path)
     {
         var multiplot = new ScottPlot.Multiplot();
-        var columns = new[] { (Metric.Heap, "GC heap, MB (last point: after full GC)"), (Metric.SocketsLive, "open sockets"), (Metric.DownstreamInFlight, "downstream in-flight") };
-        multiplot.AddPlots(measurements.Count * columns.Length);
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows: measurements.Count, columns: columns.Length);
+        multiplot.AddPlots(measurements.Count * 3);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows: measurements.Count, columns: 3);
         var index = 0;
         foreach (var (scenario, before, after) in measurements)
         {
+            var downstreamMetric = scenario.Primary.Contains(Metric.DownstreamInFlight) ? Metric.DownstreamInFlight : Metric.DownstreamConnections;
+            var columns = new[]
+            {
+                (Metric.Heap, scenario.CollectWhileLoading ? "GC heap after full GC (MB)" : "GC heap, live (MB; last point after full GC)"),
+                (Metric.SocketsLive, "gateway open sockets"),
+                (downstreamMetric, downstreamMetric == Metric.DownstreamInFlight ? "downstream in-flight requests" : "downstream open connections"),
+            };
             foreach (var (metric, label) in columns)
             {
                 var plot = multiplot.GetPlot(index++);

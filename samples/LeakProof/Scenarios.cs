@@ -24,7 +24,10 @@ internal enum Metric
 }
 
 /// <summary>
-/// One gateway endpoint and how to load it. The leak verdict of every scenario is computed the
+/// One gateway endpoint and how to load it. <see cref="CollectWhileLoading"/>: the readings
+/// taken during the load force a full collection first (heap after GC), except for the
+/// endpoints whose leak is "held until the next collection" (undisposed sockets, closed by
+/// their finalizers): forcing collections there would hide what the service lives with. The leak verdict of every scenario is computed the
 /// same way (growth of every metric from the baseline to after the load, against the noise
 /// floors of <see cref="Thresholds"/>); <see cref="Primary"/> only says which metrics the
 /// incident is about (shown first, and the ones CI asserts on).
@@ -38,16 +41,17 @@ internal sealed record Scenario(
     bool NewConnectionPerRequest = false,
     bool AssertGrowth = true,
     int RequestScale = 1,
+    bool CollectWhileLoading = true,
     string? Note = null)
 {
     public static readonly Scenario[] All =
     [
         new("LEAK001", "/leak001", "response never disposed (seeds 000, 003)",
-            [Metric.PeakSockets, Metric.PeakDownstreamConnections], TimeSpan.FromSeconds(5)),
+            [Metric.PeakSockets, Metric.PeakDownstreamConnections], TimeSpan.FromSeconds(5), CollectWhileLoading: false),
         new("LEAK002", "/leak002", "new HttpClient per request (seed 000)",
-            [Metric.PeakSockets, Metric.PeakDownstreamConnections], TimeSpan.FromSeconds(5)),
+            [Metric.PeakSockets, Metric.PeakDownstreamConnections], TimeSpan.FromSeconds(5), CollectWhileLoading: false),
         new("LEAK003", "/leak003", "per-request TcpClient never closed (seed 002)",
-            [Metric.PeakSockets, Metric.PeakDownstreamConnections], TimeSpan.FromSeconds(5)),
+            [Metric.PeakSockets, Metric.PeakDownstreamConnections], TimeSpan.FromSeconds(5), CollectWhileLoading: false),
         new("LEAK004", "/leak004", "fire-and-forget call with no token (seeds 000, 001)",
             [Metric.DownstreamInFlight, Metric.SocketsLive], TimeSpan.FromSeconds(5),
             AssertGrowth: false,
