@@ -97,7 +97,7 @@ internal static partial class Builds
     public static Task<(int ExitCode, string Output)> FormatAnalyzersAsync(string project) =>
         Command.RunAsync(
             "dotnet",
-            ["format", "analyzers", project, "--diagnostics", .. AllRules, "--severity", "warn", "--verbosity", "minimal"],
+            ["format", "analyzers", project, "--no-restore", "--diagnostics", .. AllRules, "--severity", "warn", "--verbosity", "minimal"],
             Path.GetDirectoryName(project)!,
             BuildTimeout);
 

@@ -123,7 +123,7 @@ internal sealed class Measurement(HttpClient probe)
         var lastSample = clock.Elapsed;
         while (!driving.IsCompleted)
         {
-            await Task.WhenAny(driving, Task.Delay(100));
+            await Task.WhenAny(driving, Task.Delay(25));
             var completed = counters.Completed;
             progress(completed, requests);
             if (!driving.IsCompleted && (completed >= nextMark || clock.Elapsed - lastSample >= TimeSpan.FromSeconds(1)))

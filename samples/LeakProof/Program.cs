@@ -7,6 +7,20 @@ using System.Diagnostics;
 using System.Text.Json;
 using LeakProof;
 
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("""
+        LeakProof: measure the incidents' leaks in samples/Gateway, Fix All with the package's code fixes, measure again.
+          dotnet run --project samples/LeakProof [-- options]
+          --quick            smaller load (CI): 600 requests at concurrency 25 per endpoint, at most 2.5 s each
+          --only LEAK001,... measure only these endpoints (builds and checks still run)
+          --out DIR          where to write leakproof.json, leakproof.png, fix.diff (default artifacts/leakproof)
+          --keep-copy        keep the fixed copy of the gateway (in the temp folder)
+        Exit code: 0 all checks passed, 1 a check failed (printed under "Checks"), 2 a sample did not build.
+        """);
+    return 0;
+}
+
 var quick = args.Contains("--quick");
 var outDirectory = ArgumentAfter("--out");
 var only = ArgumentAfter("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -31,13 +45,40 @@ console.Phase($"LeakProof ({(quick ? "quick" : "full")}): {load.Requests} reques
 var implemented = Builds.ImplementedRules(root);
 console.Phase($"rules implemented by src/LeakAnalyzers: {string.Join(", ", implemented)}");
 
-// 1. Build the two services; the gateway's build shows the package's warnings.
-console.Phase("building samples/Downstream and samples/Gateway (Release)...");
+// 1. Build the two services (the gateway's build shows the package's warnings) and, side by
+//    side, Fix All on a copy of the gateway with the package's own code fixes.
 var downstreamProject = Path.Combine(root, "samples", "Downstream", "Downstream.csproj");
 var gatewayProject = Path.Combine(root, "samples", "Gateway", "Gateway.csproj");
-var downstreamBuild = Builds.BuildAsync(downstreamProject, forceCompile: false);
-var gatewayBuild = await Builds.BuildAsync(gatewayProject, forceCompile: true);
+var workspace = Path.Combine(Path.GetTempPath(), "leakproof-" + Environment.ProcessId);
+if (Directory.Exists(workspace))
+{
+    Directory.Delete(workspace, recursive: true);
+}
+
+var copyProject = Builds.CopyGateway(root, workspace);
+console.Phase($"restoring samples/Downstream, samples/Gateway and its copy in {Path.GetDirectoryName(copyProject)}...");
+foreach (var project in new[] { downstreamProject, gatewayProject, copyProject })
+{
+    // One at a time: the gateway and its copy share the analyzer projects' restore outputs.
+    var (restored, restoreOutput) = await Command.RunAsync("dotnet", ["restore", project, "-v", "q", "-nologo"], Path.GetDirectoryName(project)!, TimeSpan.FromMinutes(5));
+    Require(restored == 0, $"{project} does not restore", restoreOutput);
+}
+
+// dotnet format loads the copy in its default (Debug) configuration, so the analyzer and
+// code-fix assemblies it references must exist in Debug too: without them it fixes nothing.
+console.Phase("building src/LeakAnalyzers.CodeFixes in Debug (the configuration dotnet format loads)...");
+var analyzersBuild = await Builds.BuildAsync(Path.Combine(root, "src", "LeakAnalyzers.CodeFixes", "LeakAnalyzers.CodeFixes.csproj"), forceCompile: false, configuration: "Debug", extra: ["--no-restore"]);
+Require(analyzersBuild.Succeeded, "src/LeakAnalyzers.CodeFixes does not build", analyzersBuild.Output);
+
+console.Phase($"building samples/Downstream and samples/Gateway (Release) while dotnet format analyzers --diagnostics {string.Join(' ', Builds.AllRules)} --severity warn fixes the copy...");
+var formatClock = Stopwatch.StartNew();
+var downstreamBuild = Builds.BuildAsync(downstreamProject, forceCompile: false, extra: ["--no-restore"]);
+var gatewayBuilding = Builds.BuildAsync(gatewayProject, forceCompile: true, extra: ["--no-restore"]);
+var formatting = Builds.FormatAnalyzersAsync(copyProject);
+var gatewayBuild = await gatewayBuilding;
 var downstreamBuilt = await downstreamBuild;
+var (formatExit, formatOutput) = await formatting;
+File.WriteAllText(Path.Combine(outDirectory, "format.log"), formatOutput);
 Require(downstreamBuilt.Succeeded, "samples/Downstream does not build", downstreamBuilt.Output);
 Require(gatewayBuild.Succeeded, "samples/Gateway does not build", gatewayBuild.Output);
 console.Phase($"gateway built in {gatewayBuild.Duration.TotalSeconds:0} s: {gatewayBuild.Warnings.Count} LEAK warning(s)");
@@ -46,24 +87,7 @@ foreach (var warning in gatewayBuild.Warnings)
     console.Detail($"{warning.File}({warning.Line},{warning.Column}): {warning.Rule}");
 }
 
-// 2. Copy the gateway, Fix All with the package's code fixes, build the copy.
-var workspace = Path.Combine(Path.GetTempPath(), "leakproof-" + Environment.ProcessId);
-if (Directory.Exists(workspace))
-{
-    Directory.Delete(workspace, recursive: true);
-}
-
-// dotnet format loads the copy in its default (Debug) configuration, so the analyzer and
-// code-fix assemblies it references must exist in Debug too: without them it fixes nothing.
-console.Phase("building src/LeakAnalyzers.CodeFixes (Debug, the configuration dotnet format loads)...");
-var analyzersBuild = await Builds.BuildAsync(Path.Combine(root, "src", "LeakAnalyzers.CodeFixes", "LeakAnalyzers.CodeFixes.csproj"), forceCompile: false, configuration: "Debug");
-Require(analyzersBuild.Succeeded, "src/LeakAnalyzers.CodeFixes does not build", analyzersBuild.Output);
-var copyProject = Builds.CopyGateway(root, workspace);
-console.Phase($"copied the gateway to {Path.GetDirectoryName(copyProject)}; running dotnet format analyzers --diagnostics {string.Join(' ', Builds.AllRules)} --severity warn...");
-var formatClock = Stopwatch.StartNew();
-var (formatExit, formatOutput) = await Builds.FormatAnalyzersAsync(copyProject);
-File.WriteAllText(Path.Combine(outDirectory, "format.log"), formatOutput);
-console.Phase($"dotnet format exited with {formatExit} in {formatClock.Elapsed.TotalSeconds:0} s; building the fixed copy...");
+console.Phase($"dotnet format exited with {formatExit} after {formatClock.Elapsed.TotalSeconds:0} s; building the fixed copy...");
 var fixedBuild = await Builds.BuildAsync(copyProject, forceCompile: false, extra: ["--no-restore", "-p:BuildProjectReferences=false"]);
 File.WriteAllText(Path.Combine(outDirectory, "build-fixed.log"), fixedBuild.Output);
 console.Phase($"fixed copy {(fixedBuild.Succeeded ? "builds" : "DOES NOT BUILD")}: {fixedBuild.Warnings.Count} LEAK warning(s)");
