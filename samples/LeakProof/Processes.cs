@@ -222,12 +222,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
 }
 
 /// <summary>The services of one endpoint's measurement: the downstream, the unfixed and the fixed gateway.</summary>
-internal sealed record ScenarioServices(ServiceProcess Downstream, ServiceProcess Before, ServiceProcess After) : IAsyncDisposable
+internal sealed record ScenarioServices(ServiceProcess Downstream, ServiceProcess Before, ServiceProcess? After) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {
         await Before.DisposeAsync();
-        await After.DisposeAsync();
+        if (After is not null)
+        {
+            await After.DisposeAsync();
+        }
+
         await Downstream.DisposeAsync();
     }
 }

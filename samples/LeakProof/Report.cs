@@ -81,26 +81,26 @@ internal static class Report
         (Metric.Threads, "threads"),
     ];
 
-    public static void PrintTable(Scenario scenario, PhaseResult before, PhaseResult after, int warningsBefore, int warningsAfter, string verdict)
+    public static void PrintTable(Scenario scenario, PhaseResult before, PhaseResult? after, int warningsBefore, int warningsAfter, string verdict)
     {
         Console.WriteLine();
         Console.WriteLine($"{scenario.Rule} {scenario.Path}: {scenario.Incident}");
         Console.WriteLine($"  {scenario.Rule} warnings: {warningsBefore} before the fix, {warningsAfter} after" + (scenario.Note is null ? "" : $"; note: {scenario.Note}"));
         Console.WriteLine($"  {"",-31}| {"before: baseline -> end  (growth)",-36}| {"after: baseline -> end  (growth)",-36}| noise floor");
         Console.WriteLine($"  {new string('-', 31)}+{new string('-', 37)}+{new string('-', 37)}+------------");
-        Console.WriteLine($"  {"requests sent/ok/err/timed out",-31}| {Requests(before),-36}| {Requests(after),-36}|");
+        Console.WriteLine($"  {"requests sent/ok/err/timed out",-31}| {Requests(before),-36}| {(after is null ? "not measured" : Requests(after)),-36}|");
         foreach (var (metric, label) in Rows)
         {
             var primary = scenario.Primary.Contains(metric) ? "*" : " ";
             var floor = before.Floor(metric);
-            Console.WriteLine($"  {primary}{label,-30}| {Cell(metric, before),-36}| {Cell(metric, after),-36}| {(double.IsInfinity(floor) ? "(shown only)" : Signed(metric, floor))}");
+            Console.WriteLine($"  {primary}{label,-30}| {Cell(metric, before),-36}| {(after is null ? "" : Cell(metric, after)),-36}| {(double.IsInfinity(floor) ? "(shown only)" : Signed(metric, floor))}");
         }
 
         Console.WriteLine($"  verdict: {verdict}");
     }
 
     /// <summary>One line per endpoint: its key measures before and after, and the verdict.</summary>
-    public static void PrintSummary(IReadOnlyList<(Scenario Scenario, PhaseResult Before, PhaseResult After, string Verdict, bool Asserted)> rows)
+    public static void PrintSummary(IReadOnlyList<(Scenario Scenario, PhaseResult Before, PhaseResult? After, string Verdict, bool Asserted)> rows)
     {
         Console.WriteLine();
         Console.WriteLine("Summary: growth from the baseline, before -> after the fix (* asserted by --quick checks)");
@@ -112,7 +112,7 @@ internal static class Report
             {
                 var head = first ? $"{scenario.Rule + (asserted ? "*" : ""),-9}{scenario.Path,-10}" : new string(' ', 19);
                 var tail = first ? "  " + verdict.Split(':')[0] : "";
-                Console.WriteLine($"  {head}{Name(metric),-30}{Signed(metric, before.Growth(metric)),12}{Signed(metric, after.Growth(metric)),12}{tail}");
+                Console.WriteLine($"  {head}{Name(metric),-30}{Signed(metric, before.Growth(metric)),12}{(after is null ? "-" : Signed(metric, after.Growth(metric))),12}{tail}");
                 first = false;
             }
         }
@@ -130,7 +130,7 @@ internal static class Report
     }
 
     /// <summary>Memory and open sockets over the requests sent, before vs after, one row per endpoint (ScottPlot).</summary>
-    public static string Chart(IReadOnlyList<(Scenario Scenario, PhaseResult Before, PhaseResult After)> measurements, string path)
+    public static string Chart(IReadOnlyList<(Scenario Scenario, PhaseResult Before, PhaseResult? After)> measurements, string path)
     {
         var multiplot = new ScottPlot.Multiplot();
         multiplot.AddPlots(measurements.Count * 3);
@@ -148,7 +148,7 @@ internal static class Report
             foreach (var (metric, label) in columns)
             {
                 var plot = multiplot.GetPlot(index++);
-                foreach (var (phase, color, name) in new[] { (before, ScottPlot.Colors.Crimson, "before fix"), (after, ScottPlot.Colors.SeaGreen, "after fix") })
+                foreach (var (phase, color, name) in new[] { (before, ScottPlot.Colors.Crimson, "before fix"), (after, ScottPlot.Colors.SeaGreen, "after fix") }.Where(p => p.Item1 is not null).Select(p => (p.Item1!, p.Item2, p.Item3)))
                 {
                     var xs = phase.Samples.Select((s, i) => (double)s.Requests + (i == phase.Samples.Count - 1 ? 0.5 : 0)).ToArray();
                     var ys = phase.Samples.Select(s => metric == Metric.Heap ? s.HeapBytes / 1024.0 / 1024.0 : s.Value(metric)).ToArray();
