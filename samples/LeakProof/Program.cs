@@ -41,7 +41,7 @@ Console.CancelKeyPress += (_, _) => ServiceProcess.KillAll();
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ServiceProcess.KillAll();
 AppDomain.CurrentDomain.UnhandledException += (_, _) => ServiceProcess.KillAll();
 
-console.Phase($"LeakProof ({(quick ? "quick" : "full")}): {load.Requests} requests per endpoint at concurrency {load.Concurrency}, at most {load.MaxDuration.TotalSeconds:0} s each; output {outDirectory}");
+console.Phase($"LeakProof ({(quick ? "quick" : "full")}): {load.Requests} requests per endpoint at concurrency {load.Concurrency}, at most {load.MaxDuration.TotalSeconds:0.#} s each; output {outDirectory}");
 var implemented = Builds.ImplementedRules(root);
 console.Phase($"rules implemented by src/LeakAnalyzers: {string.Join(", ", implemented)}");
 
@@ -56,13 +56,9 @@ if (Directory.Exists(workspace))
 }
 
 var copyProject = Builds.CopyGateway(root, workspace);
-console.Phase($"restoring samples/Downstream, samples/Gateway and its copy in {Path.GetDirectoryName(copyProject)}...");
-foreach (var project in new[] { downstreamProject, gatewayProject, copyProject })
-{
-    // One at a time: the gateway and its copy share the analyzer projects' restore outputs.
-    var (restored, restoreOutput) = await Command.RunAsync("dotnet", ["restore", project, "-v", "q", "-nologo"], Path.GetDirectoryName(project)!, TimeSpan.FromMinutes(5));
-    Require(restored == 0, $"{project} does not restore", restoreOutput);
-}
+console.Phase($"restoring the gateway's copy in {Path.GetDirectoryName(copyProject)} (and with it the analyzer projects)...");
+var (restored, restoreOutput) = await Command.RunAsync("dotnet", ["restore", copyProject, "-v", "q", "-nologo"], Path.GetDirectoryName(copyProject)!, TimeSpan.FromMinutes(5));
+Require(restored == 0, "the gateway's copy does not restore", restoreOutput);
 
 // dotnet format loads the copy in its default (Debug) configuration, so the analyzer and
 // code-fix assemblies it references must exist in Debug too: without them it fixes nothing.
@@ -72,8 +68,9 @@ Require(analyzersBuild.Succeeded, "src/LeakAnalyzers.CodeFixes does not build", 
 
 console.Phase($"building samples/Downstream and samples/Gateway (Release) while dotnet format analyzers --diagnostics {string.Join(' ', Builds.AllRules)} --severity warn fixes the copy...");
 var formatClock = Stopwatch.StartNew();
-var downstreamBuild = Builds.BuildAsync(downstreamProject, forceCompile: false, extra: ["--no-restore"]);
-var gatewayBuilding = Builds.BuildAsync(gatewayProject, forceCompile: true, extra: ["--no-restore"]);
+// The analyzer projects are restored already, so these restores do not write where dotnet format reads.
+var downstreamBuild = Builds.BuildAsync(downstreamProject, forceCompile: false);
+var gatewayBuilding = Builds.BuildAsync(gatewayProject, forceCompile: true);
 var formatting = Builds.FormatAnalyzersAsync(copyProject);
 var gatewayBuild = await gatewayBuilding;
 var downstreamBuilt = await downstreamBuild;
