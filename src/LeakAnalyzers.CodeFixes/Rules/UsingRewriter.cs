@@ -217,11 +217,13 @@ internal static class UsingRewriter
         if (local is null ||
             kind == UsingKind.None ||
             IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
-            IsUsedByReturnedWork(local, statement, model, cancellationToken))
+            IsUsedByReturnedWork(local, statement, model, cancellationToken) ||
+            IsCapturedByAFunction(local, statement, model, cancellationToken))
         {
             // A using variable is read-only, so reassigning it would no longer compile; and
-            // disposing it when a non-async method returns would pull it from under the work
-            // the method hands back (return LoadAsync(cts.Token)).
+            // disposing it at the end of the scope would pull it from under work that may
+            // still run: a returned task (return LoadAsync(cts.Token)) or a lambda handed to
+            // Task.Run or a callback.
             return null;
         }
 
@@ -398,6 +400,30 @@ internal static class UsingRewriter
             if (written && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
             {
                 return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A lambda or local function declared after <paramref name="declaration"/> reads the local.</summary>
+    private static bool IsCapturedByAFunction(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var scope = declaration.Parent;
+        if (scope is null)
+        {
+            return false;
+        }
+
+        foreach (var function in scope.DescendantNodes().Where(node => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+        {
+            foreach (var identifier in function.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (identifier.Identifier.ValueText == local.Name &&
+                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
+                {
+                    return true;
+                }
             }
         }
 

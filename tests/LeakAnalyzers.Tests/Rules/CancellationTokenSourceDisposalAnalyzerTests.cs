@@ -212,6 +212,35 @@ public sealed class CancellationTokenSourceDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task Fix_is_not_offered_when_a_lambda_may_use_the_source_later() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            void M(CancellationToken stopping, HttpClient client)
+            {
+                var cts = [|CancellationTokenSource.CreateLinkedTokenSource(stopping)|];
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(100);
+                    await client.GetStringAsync("http://localhost/", cts.Token);
+                });
+            }
+        }
+        """, """
+        class C
+        {
+            void M(CancellationToken stopping, HttpClient client)
+            {
+                var cts = [|CancellationTokenSource.CreateLinkedTokenSource(stopping)|];
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(100);
+                    await client.GetStringAsync("http://localhost/", cts.Token);
+                });
+            }
+        }
+        """);
+
+    [Fact]
     public Task Fix_is_not_offered_for_a_chained_source_whose_task_is_returned() => VerifyFix.CodeFixAsync("""
         class C
         {
