@@ -1,0 +1,178 @@
+using LeakAnalyzers.Tests.Verification;
+using Xunit;
+using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer>;
+
+namespace LeakAnalyzers.Tests.Rules;
+
+public sealed class FireAndForgetAnalyzerTests
+{
+    // ---- Positives ----------------------------------------------------------------------
+
+    [Fact]
+    public Task Discarded_and_statement_calls_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M(HttpClient client)
+            {
+                _ = [|client.GetStringAsync("http://localhost/")|];
+                [|Task.Delay(1000)|];
+                [|File.WriteAllTextAsync("a.txt", "a")|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Task_run_and_start_new_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M(HttpClient client)
+            {
+                [|Task.Run(() => client.GetStringAsync("http://localhost/"))|];
+                _ = [|Task.Run(() => Console.WriteLine("x"))|];
+                [|Task.Factory.StartNew(() => Console.WriteLine("x"))|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Calls_with_default_or_none_tokens_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M(HttpClient client)
+            {
+                _ = [|client.GetStringAsync("http://localhost/", CancellationToken.None)|];
+                _ = [|client.GetStringAsync("http://localhost/", default)|];
+                _ = [|Task.Delay(10, new CancellationToken())|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Value_tasks_and_optional_token_parameters_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            ValueTask SendAsync(string message, CancellationToken cancellationToken = default) => default;
+
+            void M()
+            {
+                _ = [|SendAsync("hello")|];
+            }
+        }
+        """);
+
+    // ---- Never flag ---------------------------------------------------------------------
+
+    [Fact]
+    public Task Awaited_returned_and_stored_tasks_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            private Task? _pending;
+            private readonly List<Task> _all = new();
+
+            async Task<Task> M(HttpClient client)
+            {
+                await Task.Delay(10);
+                var local = Task.Delay(10);
+                _pending = Task.Run(() => client.GetStringAsync("http://localhost/"));
+                _all.Add(Task.Delay(10));
+                await local;
+                return Task.Delay(10);
+            }
+
+            Task N() => Task.Delay(10);
+
+            Task Wait() => Task.WhenAll(_all.Append(_pending!));
+        }
+        """);
+
+    [Fact]
+    public Task Calls_that_receive_a_token_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            private readonly CancellationTokenSource _shutdown = new();
+
+            void M(HttpClient client, CancellationToken token)
+            {
+                _ = client.GetStringAsync("http://localhost/", token);
+                Task.Delay(10, _shutdown.Token);
+                Task.Run(() => client.GetStringAsync("http://localhost/", token));
+                Task.Run(() =>
+                {
+                    while (!token.IsCancellationRequested)
+                    {
+                        Thread.Sleep(10);
+                    }
+                });
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Async_void_event_handlers_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            public event EventHandler? Changed;
+
+            C()
+            {
+                Changed += async (sender, e) => await Task.Delay(10);
+                Changed += OnChanged;
+            }
+
+            async void OnChanged(object? sender, EventArgs e)
+            {
+                _ = File.WriteAllTextAsync("a.txt", "a");
+                await Task.Yield();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Calls_that_cannot_take_a_token_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            Task LogAsync(string message) => Task.CompletedTask;
+
+            void M(HttpClient client)
+            {
+                _ = LogAsync("x");
+                _ = Task.FromResult(1);
+                Task.WhenAll(LogAsync("a"), LogAsync("b"));
+                _ = Task.Yield();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Configure_await_and_continuations_are_not_the_started_task() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(CancellationToken token)
+            {
+                await Task.Delay(10, token).ConfigureAwait(false);
+                _ = Task.Delay(10, token).ContinueWith(t => t.Exception, TaskScheduler.Default);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Suppressed_by_editorconfig() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M() => Task.Delay(10);
+        }
+        """, test => test.EditorConfig = "dotnet_diagnostic.LEAK004.severity = none");
+
+    [Theory]
+    [InlineData("_ = Task.Run(")]
+    [InlineData("Task.Run(() => Missing());")]
+    [InlineData("_ = Unknown.FooAsync(token);")]
+    [InlineData("Task.Delay(")]
+    [InlineData("_ = Task.Run(async () => await Task.Delay(1, ), token);")]
+    public async Task Incomplete_code_never_throws(string body)
+    {
+        var test = VerifyAnalyzer.Test("class C { void M(CancellationToken token) { " + body + " } }");
+        test.AllowCompilerErrors = true;
+        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+    }
+}

@@ -1,0 +1,144 @@
+using LeakAnalyzers.Tests.Verification;
+using Xunit;
+using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer>;
+
+namespace LeakAnalyzers.Tests.Rules;
+
+public sealed class TimeoutAbandonsWorkAnalyzerTests
+{
+    // ---- Positives ----------------------------------------------------------------------
+
+    [Fact]
+    public Task When_any_against_a_delay_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                if (await [|Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(2)))|] != work)
+                {
+                    throw new TimeoutException();
+                }
+
+                var delay = Task.Delay(2000);
+                var other = client.GetStringAsync("http://b/");
+                await [|Task.WhenAny(new[] { other, delay })|];
+                return await work;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Wait_any_wait_async_wait_and_wait_all_with_timeouts_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, CancellationToken token)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = Task.Run(() => client.GetStringAsync("http://b/"));
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                [|Task.WaitAny(new Task[] { a, b }, 100)|];
+                await [|a.WaitAsync(TimeSpan.FromSeconds(1))|];
+                await [|client.GetStringAsync("http://c/").WaitAsync(token)|];
+                [|b.Wait(1000)|];
+                [|Task.WaitAll(new Task[] { a, b }, TimeSpan.FromSeconds(1))|];
+                await [|Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(1))|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Select_fan_out_with_timeout_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string[]> M(HttpClient client, string[] urls)
+            {
+                var tasks = urls.Select(async url => await client.GetStringAsync(url)).ToList();
+                return await [|Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(3))|];
+            }
+        }
+        """);
+
+    // ---- Never flag ---------------------------------------------------------------------
+
+    [Fact]
+    public Task Work_with_a_token_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, CancellationToken token)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                cts.CancelAfter(1000);
+                var work = client.GetStringAsync("http://a/", cts.Token);
+                await Task.WhenAny(work, Task.Delay(1000, cts.Token));
+                await client.GetStringAsync("http://b/", cts.Token).WaitAsync(TimeSpan.FromSeconds(1));
+                Task.Run(() => client.GetStringAsync("http://c/", token)).Wait(1000);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Races_without_a_delay_and_plain_waits_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = client.GetStringAsync("http://b/");
+                await Task.WhenAny(a, b);
+                Task.WaitAny(a, b);
+                a.Wait();
+                await Task.WhenAny(Task.Delay(10), Task.Delay(20));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task User_written_with_timeout_helpers_are_not_analysed() => VerifyAnalyzer.DiagnosticsAsync("""
+        static class TaskExtensions
+        {
+            public static async Task<T> WithTimeout<T>(this Task<T> task, TimeSpan timeout)
+            {
+                if (await Task.WhenAny(task, Task.Delay(timeout)) != task)
+                {
+                    throw new TimeoutException();
+                }
+
+                return await task;
+            }
+        }
+
+        class C
+        {
+            Task<string> M(HttpClient client) => client.GetStringAsync("http://a/").WithTimeout(TimeSpan.FromSeconds(1));
+        }
+        """);
+
+    [Fact]
+    public Task Work_that_cannot_take_a_token_or_comes_from_elsewhere_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            Task LoadAsync() => Task.CompletedTask;
+
+            async Task M(Task external)
+            {
+                await Task.WhenAny(LoadAsync(), Task.Delay(100));
+                await external.WaitAsync(TimeSpan.FromSeconds(1));
+                external.Wait(100);
+            }
+        }
+        """);
+
+    [Theory]
+    [InlineData("await Task.WhenAny(")]
+    [InlineData("await Task.WhenAny(Missing(), Task.Delay(1));")]
+    [InlineData("await Missing().WaitAsync(TimeSpan.FromSeconds(1));")]
+    [InlineData("Task.WaitAny(new Task[] { Task.Delay(1), }, );")]
+    [InlineData("await Task.Delay(1).WaitAsync(;")]
+    public async Task Incomplete_code_never_throws(string body)
+    {
+        var test = VerifyAnalyzer.Test("class C { async Task M(CancellationToken token) { " + body + " } }");
+        test.AllowCompilerErrors = true;
+        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+    }
+}

@@ -1,0 +1,163 @@
+using LeakAnalyzers.Tests.Verification;
+using Xunit;
+using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer>;
+
+namespace LeakAnalyzers.Tests.Rules;
+
+public sealed class WhenAllWithoutTimeoutAnalyzerTests
+{
+    // ---- Positives ----------------------------------------------------------------------
+
+    [Fact]
+    public Task Fan_out_over_direct_calls_and_locals_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                await [|Task.WhenAll(client.GetStringAsync("http://a/"), client.GetStringAsync("http://b/"))|];
+
+                var users = client.GetStringAsync("http://users/");
+                var orders = client.GetStringAsync("http://orders/");
+                await [|Task.WhenAll(users, orders)|].ConfigureAwait(false);
+
+                var tasks = new List<Task>();
+                tasks.Add(Task.Delay(10));
+                tasks.Add(client.GetStringAsync("http://c/"));
+                await [|Task.WhenAll(tasks)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Select_async_fan_out_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string[]> M(HttpClient client, string[] urls)
+            {
+                var tasks = urls.Select(async url => await client.GetStringAsync(url));
+                return await [|Task.WhenAll(tasks)|];
+            }
+
+            Task<string[]> N(HttpClient client, string[] urls) =>
+                Task.FromResult([|Task.WhenAll(urls.Select(url => client.GetStringAsync(url)).ToArray())|].Result);
+        }
+        """);
+
+    [Fact]
+    public Task Wait_all_and_blocking_waits_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = Task.Run(() => client.GetStringAsync("http://b/"));
+                [|Task.WaitAll(a, b)|];
+                [|Task.WhenAll(a, b)|].Wait();
+                [|Task.WhenAll(a, b)|].GetAwaiter().GetResult();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task None_and_default_tokens_count_as_no_token() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                await [|Task.WhenAll(client.GetStringAsync("http://a/", CancellationToken.None), Task.Delay(10, default))|];
+            }
+        }
+        """);
+
+    // ---- Never flag ---------------------------------------------------------------------
+
+    [Fact]
+    public Task Work_with_a_token_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, string[] urls, CancellationToken token)
+            {
+                await Task.WhenAll(client.GetStringAsync("http://a/", token), client.GetStringAsync("http://b/"));
+                await Task.WhenAll(urls.Select(async url => await client.GetStringAsync(url, token)));
+                Task.WaitAll(Task.Run(() => client.GetStringAsync("http://c/", token)));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Bounded_waits_belong_to_leak006() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, CancellationToken token)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = client.GetStringAsync("http://b/");
+                await Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(5));
+                await Task.WhenAll(a, b).WaitAsync(token);
+                Task.WaitAll(new Task[] { a, b }, 5000);
+                Task.WaitAll(new Task[] { a, b }, token);
+                await Task.WhenAny(Task.WhenAll(a, b), Task.Delay(5000));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Tasks_from_elsewhere_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            private readonly List<Task> _running = new();
+
+            async Task M(HttpClient client, Task external, IEnumerable<Task> many)
+            {
+                await Task.WhenAll(external, client.GetStringAsync("http://a/"));
+                await Task.WhenAll(many);
+                await Task.WhenAll(_running);
+                await Task.WhenAll(Pending());
+            }
+
+            IEnumerable<Task> Pending() => _running;
+        }
+        """);
+
+    [Fact]
+    public Task Calls_that_cannot_take_a_token_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            Task LoadAsync(int id) => Task.CompletedTask;
+
+            async Task M()
+            {
+                await Task.WhenAll(LoadAsync(1), LoadAsync(2));
+                await Task.WhenAll(Enumerable.Range(0, 3).Select(LoadAsync));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Returned_or_stored_when_all_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            Task M(HttpClient client) => Task.WhenAll(client.GetStringAsync("http://a/"), Task.Delay(10));
+
+            async Task N(HttpClient client)
+            {
+                var all = Task.WhenAll(client.GetStringAsync("http://a/"), Task.Delay(10));
+                await all;
+            }
+        }
+        """);
+
+    [Theory]
+    [InlineData("await Task.WhenAll(")]
+    [InlineData("await Task.WhenAll(Missing(), Task.Delay(1));")]
+    [InlineData("var t = Task.Delay(1); t = ; await Task.WhenAll(t);")]
+    [InlineData("await Task.WhenAll(new[] { Task.Delay(1), });")]
+    [InlineData("await Task.WhenAll(xs.Select(async x => await ));")]
+    [InlineData("Task.WaitAll(new Task[1]);")]
+    public async Task Incomplete_code_never_throws(string body)
+    {
+        var test = VerifyAnalyzer.Test("class C { async Task M(CancellationToken token) { " + body + " } }");
+        test.AllowCompilerErrors = true;
+        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+    }
+}
