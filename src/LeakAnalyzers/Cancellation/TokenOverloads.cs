@@ -157,8 +157,7 @@ internal static class TokenOverloads
     {
         foreach (var argument in invocation.Arguments)
         {
-            if (argument.ArgumentKind == ArgumentKind.DefaultValue ||
-                argument.ArgumentKind == ArgumentKind.ParamArray ||
+            if (argument.ArgumentKind == ArgumentKind.ParamArray ||
                 argument.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax { NameColon: not null })
             {
                 return false;

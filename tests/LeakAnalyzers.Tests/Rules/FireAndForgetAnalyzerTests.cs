@@ -176,3 +176,85 @@ public sealed class FireAndForgetAnalyzerTests
         await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
     }
 }
+
+public sealed class FireAndForgetCodeFixTests
+{
+    private static LeakTest Fix(string source, string fixedSource) =>
+        new LeakTest(new LeakAnalyzers.Rules.FireAndForgetAnalyzer(), new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(), new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
+        {
+            CodeFix = new LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider(),
+        }.WithSource(source).WithFixedSource(fixedSource);
+
+    [Fact]
+    public Task Fix_passes_the_parameter_token_to_task_run_and_inside_the_lambda() => Fix("""
+        class C
+        {
+            void M(HttpClient client, CancellationToken token)
+            {
+                [|Task.Run(async () => await client.GetStringAsync("http://localhost/"))|];
+                _ = [|client.GetStringAsync("http://localhost/", CancellationToken.None)|];
+            }
+        }
+        """, """
+        class C
+        {
+            void M(HttpClient client, CancellationToken token)
+            {
+                Task.Run(async () => await client.GetStringAsync("http://localhost/", token), token);
+                _ = client.GetStringAsync("http://localhost/", token);
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_adds_a_parameter_when_no_token_is_in_scope() => Fix("""
+        class C
+        {
+            public void M(string path)
+            {
+                _ = [|File.WriteAllTextAsync(path, "a")|];
+                [|Task.Delay(10)|];
+            }
+
+            void Caller() => M("a.txt");
+        }
+        """, """
+        class C
+        {
+            public void M(string path, CancellationToken cancellationToken = default)
+            {
+                _ = File.WriteAllTextAsync(path, "a", cancellationToken);
+                Task.Delay(10, cancellationToken);
+            }
+
+            void Caller() => M("a.txt");
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_uses_request_aborted_in_a_controller() => Fix("""
+        using Microsoft.AspNetCore.Mvc;
+
+        public class OrdersController : ControllerBase
+        {
+            [HttpPost]
+            public IActionResult Post(string path)
+            {
+                _ = [|System.IO.File.AppendAllTextAsync(path, "order")|];
+                return Ok();
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Mvc;
+
+        public class OrdersController : ControllerBase
+        {
+            [HttpPost]
+            public IActionResult Post(string path)
+            {
+                _ = System.IO.File.AppendAllTextAsync(path, "order", HttpContext.RequestAborted);
+                return Ok();
+            }
+        }
+        """).VerifyCodeFixAsync();
+}

@@ -161,3 +161,96 @@ public sealed class WhenAllWithoutTimeoutAnalyzerTests
         await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
     }
 }
+
+public sealed class WhenAllWithoutTimeoutCodeFixTests
+{
+    private static LeakTest Fix(string source, string fixedSource, string? editorConfig = null) =>
+        new LeakTest(new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(), new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(), new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
+        {
+            CodeFix = new LeakAnalyzers.CodeFixes.Rules.LinkedTokenTimeoutCodeFixProvider(),
+            EditorConfig = editorConfig,
+        }.WithSource(source).WithFixedSource(fixedSource);
+
+    [Fact]
+    public Task Fix_links_the_parameter_token_and_passes_it_to_every_call() => Fix("""
+        class C
+        {
+            async Task<string> M(HttpClient client, CancellationToken token)
+            {
+                // Fan out.
+                var users = client.GetStringAsync("http://users/");
+                var orders = client.GetStringAsync("http://orders/", CancellationToken.None);
+                await [|Task.WhenAll(users, orders)|];
+                return users.Result + orders.Result;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, CancellationToken token)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                cts.CancelAfter(TimeSpan.FromSeconds(30));
+                // Fan out.
+                var users = client.GetStringAsync("http://users/", cts.Token);
+                var orders = client.GetStringAsync("http://orders/", cts.Token);
+                await Task.WhenAll(users, orders);
+                return users.Result + orders.Result;
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_creates_a_source_when_no_token_is_in_scope_and_reads_the_timeout_option() => Fix("""
+        class C
+        {
+            void M(HttpClient client)
+            {
+                var cts = 1;
+                [|Task.WaitAll(client.GetStringAsync("http://a/"), Task.Run(async () => await client.GetStringAsync("http://b/")))|];
+            }
+        }
+        """, """
+        class C
+        {
+            void M(HttpClient client)
+            {
+                var cts = 1;
+                using var cts2 = new CancellationTokenSource();
+                cts2.CancelAfter(TimeSpan.FromSeconds(5));
+                Task.WaitAll(client.GetStringAsync("http://a/", cts2.Token), Task.Run(async () => await client.GetStringAsync("http://b/", cts2.Token), cts2.Token));
+            }
+        }
+        """, editorConfig: "leak_analyzers.default_timeout = 5").VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_passes_the_token_into_select_async_lambdas() => Fix("""
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+
+        static class Endpoints
+        {
+            public static void Map(WebApplication app, HttpClient client) =>
+                app.MapGet("/all", async (string[] urls, CancellationToken cancellationToken) =>
+                {
+                    var pages = await [|Task.WhenAll(urls.Select(async url => await client.GetStringAsync(url)))|];
+                    return Results.Ok(pages);
+                });
+        }
+        """, """
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+
+        static class Endpoints
+        {
+            public static void Map(WebApplication app, HttpClient client) =>
+                app.MapGet("/all", async (string[] urls, CancellationToken cancellationToken) =>
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    cts.CancelAfter(TimeSpan.FromSeconds(30));
+                    var pages = await Task.WhenAll(urls.Select(async url => await client.GetStringAsync(url, cts.Token)));
+                    return Results.Ok(pages);
+                });
+        }
+        """).VerifyCodeFixAsync();
+}
