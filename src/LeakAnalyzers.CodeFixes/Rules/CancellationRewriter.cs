@@ -94,17 +94,14 @@ internal static class CancellationRewriter
         var condition = token is null
             ? $"{source}.IsCancellationRequested"
             : $"{source}.IsCancellationRequested && !{token}.IsCancellationRequested";
-        var text = string.Join(
-            newLine,
-            "try",
-            "{",
-            $"    await {awaited.WithoutTrivia().ToFullString()};",
-            "}",
-            $"catch (OperationCanceledException) when ({condition})",
-            "{",
-            $"    {onTimeout.WithoutTrivia().ToFullString()}",
-            "}");
-        return Annotate(ParseStatement(text));
+        var tryStatement = TryStatement(
+            Block(ExpressionStatement(AwaitExpression(awaited.WithoutTrivia()))),
+            SingletonList(CatchClause(
+                CatchDeclaration(IdentifierName("OperationCanceledException")),
+                CatchFilterClause(ParseExpression(condition)),
+                Block(onTimeout.WithoutTrivia()))),
+            @finally: null);
+        return Annotate(tryStatement.NormalizeWhitespace(eol: newLine));
     }
 
     /// <summary><c>TimeSpan.FromSeconds(n)</c> with n from <c>leak_analyzers.default_timeout</c> (default 30).</summary>

@@ -142,3 +142,81 @@ public sealed class TimeoutAbandonsWorkAnalyzerTests
         await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
     }
 }
+
+public sealed class TimeoutAbandonsWorkCodeFixTests
+{
+    private static LeakTest Fix(string source, string fixedSource) =>
+        new LeakTest(new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(), new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(), new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
+        {
+            CodeFix = new LeakAnalyzers.CodeFixes.Rules.CancelAbandonedWorkCodeFixProvider(),
+        }.WithSource(source).WithFixedSource(fixedSource);
+
+    [Fact]
+    public Task Fix_turns_the_when_any_race_into_a_cancelled_await() => Fix("""
+        class C
+        {
+            async Task<string> M(HttpClient client, CancellationToken token)
+            {
+                var work = client.GetStringAsync("http://a/");
+                if (await [|Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(2)))|] != work)
+                {
+                    throw new TimeoutException("downstream a");
+                }
+
+                return await work;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, CancellationToken token)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                cts.CancelAfter(TimeSpan.FromSeconds(2));
+                var work = client.GetStringAsync("http://a/", cts.Token);
+                try
+                {
+                    await work;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                {
+                    throw new TimeoutException("downstream a");
+                }
+
+                return await work;
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_turns_wait_async_into_a_cancelled_await() => Fix("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = client.GetStringAsync("http://b/");
+                await [|Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(3))|];
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(3));
+                var a = client.GetStringAsync("http://a/", cts.Token);
+                var b = client.GetStringAsync("http://b/", cts.Token);
+                try
+                {
+                    await Task.WhenAll(a, b);
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+            }
+        }
+        """).VerifyCodeFixAsync();
+}
