@@ -142,6 +142,44 @@ internal static class CancellationRewriter
         return null;
     }
 
+    /// <summary>
+    /// The source an earlier fix declared right before <paramref name="anchor"/> with the same
+    /// timeout (<c>using var cts = ...; cts.CancelAfter(timeout);</c>): a second wait in the same
+    /// statement reuses it, so one statement never gets two sources.
+    /// </summary>
+    public static string? ExistingSource(StatementSyntax anchor, ExpressionSyntax timeout)
+    {
+        if (anchor.Parent is not BlockSyntax block)
+        {
+            return null;
+        }
+
+        var index = block.Statements.IndexOf(anchor);
+        if (index < 2 ||
+            block.Statements[index - 1] is not ExpressionStatementSyntax
+            {
+                Expression: InvocationExpressionSyntax
+                {
+                    Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax source, Name.Identifier.ValueText: "CancelAfter" },
+                    ArgumentList.Arguments.Count: 1,
+                } cancelAfter,
+            } ||
+            !cancelAfter.ArgumentList.Arguments[0].Expression.IsEquivalentTo(timeout, topLevel: false) ||
+            block.Statements[index - 2] is not LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration ||
+            declaration.UsingKeyword.IsKind(SyntaxKind.None) ||
+            declaration.Declaration.Variables[0].Identifier.ValueText != source.Identifier.ValueText)
+        {
+            return null;
+        }
+
+        return declaration.Declaration.Variables[0].Initializer?.Value switch
+        {
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CreateLinkedTokenSource" } } => source.Identifier.ValueText,
+            ObjectCreationExpressionSyntax { Type: IdentifierNameSyntax { Identifier.ValueText: "CancellationTokenSource" } } => source.Identifier.ValueText,
+            _ => null,
+        };
+    }
+
     /// <summary>Whether a <c>using var</c> declaration may be written (C# 8).</summary>
     public static bool UsingDeclarationsAllowed(SyntaxTree tree) =>
         ((CSharpParseOptions)tree.Options).LanguageVersion >= LanguageVersion.CSharp8;

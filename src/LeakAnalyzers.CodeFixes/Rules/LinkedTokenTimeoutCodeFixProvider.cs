@@ -84,14 +84,19 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : CodeFixProvider
             return null;
         }
 
-        var source = CancellationRewriter.SourceName(anchor, model);
-        var token = TokensInScope.Find(anchorOperation, types)?.Expression;
+        var timeout = CancellationRewriter.DefaultTimeout(document, target.SyntaxTree);
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        editor.InsertBefore(anchor, new[]
+        var source = CancellationRewriter.ExistingSource(anchor, timeout);
+        if (source is null)
         {
-            CancellationRewriter.OnLineOf(CancellationRewriter.CreateSource(source, token), anchor),
-            CancellationRewriter.OnLineOf(CancellationRewriter.CancelAfter(source, CancellationRewriter.DefaultTimeout(document, target.SyntaxTree)), anchor),
-        });
+            source = CancellationRewriter.SourceName(anchor, model);
+            var token = TokensInScope.Find(anchorOperation, types)?.Expression;
+            editor.InsertBefore(anchor, new[]
+            {
+                CancellationRewriter.OnLineOf(CancellationRewriter.CreateSource(source, token), anchor),
+                CancellationRewriter.OnLineOf(CancellationRewriter.CancelAfter(source, timeout), anchor),
+            });
+        }
         if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types))
         {
             return null;

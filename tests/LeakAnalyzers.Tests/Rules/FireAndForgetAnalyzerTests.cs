@@ -1,4 +1,5 @@
 using LeakAnalyzers.Tests.Verification;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer>;
 
@@ -257,4 +258,287 @@ public sealed class FireAndForgetCodeFixTests
             }
         }
         """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_an_async_method_uses_a_source_field_and_names_skipped_optional_parameters() => Fix("""
+        using System.Net.Http.Json;
+
+        class C
+        {
+            private readonly CancellationTokenSource _shutdown = new();
+
+            async Task M(HttpClient client, object payload)
+            {
+                _ = [|client.PostAsJsonAsync("http://localhost/", payload)|];
+                await Task.Yield();
+            }
+        }
+        """, """
+        using System.Net.Http.Json;
+
+        class C
+        {
+            private readonly CancellationTokenSource _shutdown = new();
+
+            async Task M(HttpClient client, object payload)
+            {
+                _ = client.PostAsJsonAsync("http://localhost/", payload, cancellationToken: _shutdown.Token);
+                await Task.Yield();
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_names_the_token_when_optional_parameters_are_skipped() => Fix("""
+        class C
+        {
+            Task SendAsync(string message, int retries = 3, bool log = false, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+            void M(CancellationToken token)
+            {
+                _ = [|SendAsync("hello", 1)|];
+            }
+        }
+        """, """
+        class C
+        {
+            Task SendAsync(string message, int retries = 3, bool log = false, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+            void M(CancellationToken token)
+            {
+                _ = SendAsync("hello", 1, cancellationToken: token);
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_lambdas_and_local_functions() => Fix("""
+        class C
+        {
+            void M(List<string> paths)
+            {
+                paths.ForEach(path => [|File.WriteAllTextAsync(path, "a")|]);
+                Func<CancellationToken, Task> run = ct =>
+                {
+                    [|Task.Delay(10)|];
+                    return Task.CompletedTask;
+                };
+                Save("b.txt");
+
+                void Save(string path)
+                {
+                    _ = [|File.WriteAllTextAsync(path, "b")|];
+                }
+            }
+        }
+        """, """
+        class C
+        {
+            void M(List<string> paths)
+            {
+                paths.ForEach(path => {|LEAK004:File.WriteAllTextAsync(path, "a")|});
+                Func<CancellationToken, Task> run = ct =>
+                {
+                    Task.Delay(10, ct);
+                    return Task.CompletedTask;
+                };
+                Save("b.txt");
+
+                void Save(string path, CancellationToken cancellationToken = default)
+                {
+                    _ = File.WriteAllTextAsync(path, "b", cancellationToken);
+                }
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_uses_the_minimal_api_token_and_the_background_service_stopping_token() => Fix("""
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.Extensions.Hosting;
+
+        static class Endpoints
+        {
+            public static void Map(WebApplication app) =>
+                app.MapPost("/audit", (string entry, CancellationToken cancellationToken) =>
+                {
+                    _ = [|File.AppendAllTextAsync("audit.log", entry)|];
+                    return "ok";
+                });
+        }
+
+        sealed class Worker : BackgroundService
+        {
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                [|Task.Run(() => File.AppendAllTextAsync("worker.log", "started"))|];
+                await Task.Delay(1000, stoppingToken);
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.Extensions.Hosting;
+
+        static class Endpoints
+        {
+            public static void Map(WebApplication app) =>
+                app.MapPost("/audit", (string entry, CancellationToken cancellationToken) =>
+                {
+                    _ = File.AppendAllTextAsync("audit.log", entry, cancellationToken);
+                    return "ok";
+                });
+        }
+
+        sealed class Worker : BackgroundService
+        {
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                Task.Run(() => File.AppendAllTextAsync("worker.log", "started", stoppingToken), stoppingToken);
+                await Task.Delay(1000, stoppingToken);
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_uses_the_application_lifetime_and_adds_a_using_directive_before_csharp_10() => Fix("""
+        using System.IO;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.Hosting;
+
+        class Notifier
+        {
+            private readonly IHostApplicationLifetime _lifetime;
+
+            public Notifier(IHostApplicationLifetime lifetime) => _lifetime = lifetime;
+
+            public void Notify() => _ = [|File.WriteAllTextAsync("n.txt", "n")|];
+
+            public void Other() => [|Task.Delay(10)|];
+        }
+
+        static class Helpers
+        {
+            public static void Touch() => _ = [|File.WriteAllTextAsync("t.txt", "t")|];
+        }
+        """, """
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.Hosting;
+
+        class Notifier
+        {
+            private readonly IHostApplicationLifetime _lifetime;
+
+            public Notifier(IHostApplicationLifetime lifetime) => _lifetime = lifetime;
+
+            public void Notify() => _ = File.WriteAllTextAsync("n.txt", "n", _lifetime.ApplicationStopping);
+
+            public void Other() => Task.Delay(10, _lifetime.ApplicationStopping);
+        }
+
+        static class Helpers
+        {
+            public static void Touch(CancellationToken cancellationToken = default) => _ = File.WriteAllTextAsync("t.txt", "t", cancellationToken);
+        }
+        """).With(LanguageVersion.CSharp9).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task No_parameter_is_added_to_overrides_interface_implementations_or_method_groups() => Fix("""
+        interface IJob
+        {
+            void Run();
+        }
+
+        class Job : IJob
+        {
+            public void Run() => _ = [|File.WriteAllTextAsync("a.txt", "a")|];
+
+            public override string ToString()
+            {
+                _ = [|File.WriteAllTextAsync("b.txt", "b")|];
+                return "job";
+            }
+
+            void Tick() => _ = [|File.WriteAllTextAsync("c.txt", "c")|];
+
+            Action Callback() => Tick;
+        }
+        """, """
+        interface IJob
+        {
+            void Run();
+        }
+
+        class Job : IJob
+        {
+            public void Run() => _ = [|File.WriteAllTextAsync("a.txt", "a")|];
+
+            public override string ToString()
+            {
+                _ = [|File.WriteAllTextAsync("b.txt", "b")|];
+                return "job";
+            }
+
+            void Tick() => _ = [|File.WriteAllTextAsync("c.txt", "c")|];
+
+            Action Callback() => Tick;
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_all_fixes_every_document() => new LeakTest(new LeakAnalyzers.Rules.FireAndForgetAnalyzer())
+        {
+            CodeFix = new LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider(),
+        }
+        .WithSource("""
+            class A
+            {
+                void M(CancellationToken token)
+                {
+                    [|Task.Delay(1)|];
+                    [|Task.Delay(2)|];
+                }
+            }
+            """)
+        .WithSource("""
+            class B
+            {
+                void M()
+                {
+                    [|Task.Delay(1)|];
+                    _ = [|Task.Run(() => Task.Delay(2))|];
+                }
+            }
+            """)
+        .WithFixedSource("""
+            class A
+            {
+                void M(CancellationToken token)
+                {
+                    Task.Delay(1, token);
+                    Task.Delay(2, token);
+                }
+            }
+            """)
+        .WithFixedSource("""
+            class B
+            {
+                void M(CancellationToken cancellationToken = default)
+                {
+                    Task.Delay(1, cancellationToken);
+                    _ = Task.Run(() => Task.Delay(2, cancellationToken), cancellationToken);
+                }
+            }
+            """)
+        .VerifyCodeFixAsync();
+}
+
+internal static class LeakTestExtensions
+{
+    public static LeakTest With(this LeakTest test, Microsoft.CodeAnalysis.CSharp.LanguageVersion languageVersion)
+    {
+        test.LanguageVersion = languageVersion;
+        return test;
+    }
 }
