@@ -108,7 +108,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
         }
 
         var source = CancellationRewriter.SourceName(anchor, model);
-        var token = TokensInScope.Find(anchorOperation, types)?.Expression;
+        var token = TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
         var newLine = CancellationRewriter.NewLine(anchor);
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         editor.InsertBefore(anchor, new[]

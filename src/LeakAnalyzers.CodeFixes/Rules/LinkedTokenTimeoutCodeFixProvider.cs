@@ -90,7 +90,7 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : CodeFixProvider
         if (source is null)
         {
             source = CancellationRewriter.SourceName(anchor, model);
-            var token = TokensInScope.Find(anchorOperation, types)?.Expression;
+            var token = TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
             editor.InsertBefore(anchor, new[]
             {
                 CancellationRewriter.OnLineOf(CancellationRewriter.CreateSource(source, token), anchor),

@@ -38,7 +38,15 @@ internal readonly struct TokenInScope
 /// </summary>
 internal static class TokensInScope
 {
-    public static TokenInScope? Find(IOperation at, CancellationTypes types)
+    private const int SourceLocalRank = 2;
+
+    /// <param name="at">Where the token is needed.</param>
+    /// <param name="types">The compilation's types.</param>
+    /// <param name="includeSourceLocals">
+    /// False for a new linked source's parent: a local source is usually another timeout of the
+    /// same method, whose clock started earlier, not the caller's cancellation.
+    /// </param>
+    public static TokenInScope? Find(IOperation at, CancellationTypes types, bool includeSourceLocals = true)
     {
         var model = at.SemanticModel;
         if (model is null)
@@ -74,7 +82,7 @@ internal static class TokensInScope
             }
 
             var (rank, memberName) = Classify(type, isLocal, types);
-            if (rank == int.MaxValue)
+            if (rank == int.MaxValue || (rank == SourceLocalRank && !includeSourceLocals))
             {
                 continue;
             }
@@ -104,7 +112,7 @@ internal static class TokensInScope
 
         if (types.CancellationTokenSource is not null && WellKnownTypes.InheritsFrom(type, types.CancellationTokenSource))
         {
-            return (isLocal ? 2 : 4, "Token");
+            return (isLocal ? SourceLocalRank : 4, "Token");
         }
 
         if (types.HostApplicationLifetime is not null && WellKnownTypes.Implements(type, types.HostApplicationLifetime))

@@ -1,4 +1,5 @@
 using LeakAnalyzers.Tests.Verification;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer>;
 
@@ -253,4 +254,196 @@ public sealed class WhenAllWithoutTimeoutCodeFixTests
                 });
         }
         """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_a_controller_links_request_aborted_and_follows_a_loop() => Fix("""
+        using System.Net.Http.Json;
+        using Microsoft.AspNetCore.Mvc;
+
+        public class GatewayController : ControllerBase
+        {
+            private readonly HttpClient _client = new();
+
+            [HttpGet]
+            public async Task<IActionResult> Get(string[] services)
+            {
+                var calls = new List<Task<string>>();
+                foreach (var service in services)
+                {
+                    calls.Add(_client.GetStringAsync(service));
+                }
+
+                var profile = _client.GetFromJsonAsync<string>("http://profile/");
+                await [|Task.WhenAll(calls)|];
+                return Ok(await profile);
+            }
+        }
+        """, """
+        using System.Net.Http.Json;
+        using Microsoft.AspNetCore.Mvc;
+
+        public class GatewayController : ControllerBase
+        {
+            private readonly HttpClient _client = new();
+
+            [HttpGet]
+            public async Task<IActionResult> Get(string[] services)
+            {
+                var calls = new List<Task<string>>();
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(HttpContext.RequestAborted);
+                cts.CancelAfter(TimeSpan.FromSeconds(30));
+                foreach (var service in services)
+                {
+                    calls.Add(_client.GetStringAsync(service, cts.Token));
+                }
+
+                var profile = _client.GetFromJsonAsync<string>("http://profile/");
+                await Task.WhenAll(calls);
+                return Ok(await profile);
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_a_background_service_and_a_local_function_with_named_optional_tokens() => Fix("""
+        using System.Net.Http.Json;
+        using Microsoft.Extensions.Hosting;
+
+        sealed class Poller : BackgroundService
+        {
+            private readonly HttpClient _client = new();
+
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                await PollAsync();
+
+                async Task PollAsync()
+                {
+                    var a = _client.GetFromJsonAsync<int>("http://a/");
+                    var b = _client.PostAsJsonAsync("http://b/", 1);
+                    await [|Task.WhenAll(a, b)|];
+                    using var response = await b;
+                }
+            }
+        }
+        """, """
+        using System.Net.Http.Json;
+        using Microsoft.Extensions.Hosting;
+
+        sealed class Poller : BackgroundService
+        {
+            private readonly HttpClient _client = new();
+
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                await PollAsync();
+
+                async Task PollAsync()
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    cts.CancelAfter(TimeSpan.FromSeconds(30));
+                    var a = _client.GetFromJsonAsync<int>("http://a/", cts.Token);
+                    var b = _client.PostAsJsonAsync("http://b/", 1, cancellationToken: cts.Token);
+                    await Task.WhenAll(a, b);
+                    using var response = await b;
+                }
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_all_gives_one_statement_one_source_and_separate_statements_their_own() => Fix("""
+        class C
+        {
+            async Task<int> M(HttpClient client)
+            {
+                var total = (await [|Task.WhenAll(client.GetStringAsync("http://a/"), client.GetStringAsync("http://b/"))|]).Length
+                    + (await [|Task.WhenAll(client.GetStringAsync("http://c/"), Task.Delay(1).ContinueWith(_ => "d"))|]).Length;
+                await [|Task.WhenAll(Task.Delay(1), client.GetStringAsync("http://e/"))|];
+                return total;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<int> M(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(30));
+                var total = (await Task.WhenAll(client.GetStringAsync("http://a/", cts.Token), client.GetStringAsync("http://b/", cts.Token))).Length
+                    + (await Task.WhenAll(client.GetStringAsync("http://c/", cts.Token), Task.Delay(1).ContinueWith(_ => "d", cts.Token))).Length;
+                using var cts2 = new CancellationTokenSource();
+                cts2.CancelAfter(TimeSpan.FromSeconds(30));
+                await Task.WhenAll(Task.Delay(1, cts2.Token), client.GetStringAsync("http://e/", cts2.Token));
+                return total;
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_adds_using_directives_before_csharp_10() => Fix("""
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                await [|Task.WhenAll(client.GetStringAsync("http://a/"), client.GetStringAsync("http://b/"))|];
+            }
+        }
+        """, """
+        using System;
+        using System.Net.Http;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(30));
+                await Task.WhenAll(client.GetStringAsync("http://a/", cts.Token), client.GetStringAsync("http://b/", cts.Token));
+            }
+        }
+        """).With(LanguageVersion.CSharp9).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task No_fix_in_an_expression_body() => Fix("""
+        class C
+        {
+            Task<string[]> M(HttpClient client) => Task.FromResult([|Task.WhenAll(client.GetStringAsync("http://a/"))|].Result);
+        }
+        """, """
+        class C
+        {
+            Task<string[]> M(HttpClient client) => Task.FromResult([|Task.WhenAll(client.GetStringAsync("http://a/"))|].Result);
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task No_fix_before_csharp_8() => Fix("""
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                await [|Task.WhenAll(client.GetStringAsync("http://a/"))|];
+            }
+        }
+        """, """
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                await [|Task.WhenAll(client.GetStringAsync("http://a/"))|];
+            }
+        }
+        """).With(LanguageVersion.CSharp7_3).VerifyCodeFixAsync();
 }
