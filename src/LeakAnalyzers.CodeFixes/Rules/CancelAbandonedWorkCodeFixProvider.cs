@@ -218,9 +218,28 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
             return null;
         }
 
+        var trailing = current.GetTrailingTrivia();
+        if (!current.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && !NextStartsWithBlankLine(current))
+        {
+            // The new statement ends with a brace: keep the file's blank line after blocks.
+            trailing = trailing.Add(EndOfLine(newLine));
+        }
+
         return CancellationRewriter.AwaitOrThrowOnTimeout(awaited, source, token, onTimeout, newLine)
             .WithLeadingTrivia(current.GetLeadingTrivia())
-            .WithTrailingTrivia(current.GetTrailingTrivia());
+            .WithTrailingTrivia(trailing);
+    }
+
+    private static bool NextStartsWithBlankLine(StatementSyntax statement)
+    {
+        if (statement.Parent is not BlockSyntax block)
+        {
+            return true;
+        }
+
+        var index = block.Statements.IndexOf(statement);
+        return index < 0 || index == block.Statements.Count - 1 ||
+               block.Statements[index + 1].GetLeadingTrivia().FirstOrDefault().IsKind(SyntaxKind.EndOfLineTrivia);
     }
 
     /// <summary>The timeout moves up to the source's declaration: it may only read what already exists there.</summary>

@@ -219,4 +219,180 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
             }
         }
         """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_a_controller_with_a_select_fan_out_and_wait_async() => Fix("""
+        using Microsoft.AspNetCore.Mvc;
+
+        public class SearchController : ControllerBase
+        {
+            private readonly HttpClient _client = new();
+
+            [HttpGet]
+            public async Task<IActionResult> Get(string[] urls)
+            {
+                var pages = urls.Select(async url => await _client.GetStringAsync(url)).ToArray();
+                await [|Task.WhenAll(pages).WaitAsync(TimeSpan.FromSeconds(2))|];
+                return Ok(pages.Select(p => p.Result));
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Mvc;
+
+        public class SearchController : ControllerBase
+        {
+            private readonly HttpClient _client = new();
+
+            [HttpGet]
+            public async Task<IActionResult> Get(string[] urls)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(HttpContext.RequestAborted);
+                cts.CancelAfter(TimeSpan.FromSeconds(2));
+                var pages = urls.Select(async url => await _client.GetStringAsync(url, cts.Token)).ToArray();
+                try
+                {
+                    await Task.WhenAll(pages);
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested && !HttpContext.RequestAborted.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+
+                return Ok(pages.Select(p => p.Result));
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_a_minimal_api_lambda_with_a_direct_call_and_a_single_throw_statement() => Fix("""
+        using Microsoft.AspNetCore.Builder;
+
+        static class Endpoints
+        {
+            public static void Map(WebApplication app, HttpClient client) =>
+                app.MapGet("/quote", async (CancellationToken cancellationToken) =>
+                {
+                    var quote = Task.Run(() => client.GetStringAsync("http://quotes/"));
+                    if (await [|Task.WhenAny(quote, Task.Delay(500))|] != quote)
+                        throw new TimeoutException("quotes");
+                    return await quote;
+                });
+        }
+        """, """
+        using Microsoft.AspNetCore.Builder;
+
+        static class Endpoints
+        {
+            public static void Map(WebApplication app, HttpClient client) =>
+                app.MapGet("/quote", async (CancellationToken cancellationToken) =>
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    cts.CancelAfter(500);
+                    var quote = Task.Run(() => client.GetStringAsync("http://quotes/", cts.Token), cts.Token);
+                    try
+                    {
+                        await quote;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        throw new TimeoutException("quotes");
+                    }
+
+                    return await quote;
+                });
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_all_gives_each_race_its_own_source() => Fix("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(1))|];
+                await [|client.GetStringAsync("http://b/").WaitAsync(TimeSpan.FromSeconds(2))|];
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(1));
+                try
+                {
+                    await client.GetStringAsync("http://a/", cts.Token);
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+
+                using var cts2 = new CancellationTokenSource();
+                cts2.CancelAfter(TimeSpan.FromSeconds(2));
+                try
+                {
+                    await client.GetStringAsync("http://b/", cts2.Token);
+                }
+                catch (OperationCanceledException) when (cts2.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task No_fix_where_the_rewrite_would_change_the_meaning() => Fix("""
+        class C
+        {
+            async Task<string> M(HttpClient client, TimeSpan limit)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var winner = await [|Task.WhenAny(a, Task.Delay(limit))|];
+                if (![|Task.Run(() => client.GetStringAsync("http://b/")).Wait(1000)|])
+                {
+                    return "fallback";
+                }
+
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                var text = await [|a.WaitAsync(limit)|];
+                await [|client.GetStringAsync("http://c/").WaitAsync(TimeSpan.FromSeconds(1))|].ConfigureAwait(false);
+                var b = client.GetStringAsync("http://d/");
+                var seconds = 3;
+                if (await [|Task.WhenAny(b, Task.Delay(TimeSpan.FromSeconds(seconds)))|] != b)
+                {
+                    throw new TimeoutException();
+                }
+
+                return text;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, TimeSpan limit)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var winner = await [|Task.WhenAny(a, Task.Delay(limit))|];
+                if (![|Task.Run(() => client.GetStringAsync("http://b/")).Wait(1000)|])
+                {
+                    return "fallback";
+                }
+
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                var text = await [|a.WaitAsync(limit)|];
+                await [|client.GetStringAsync("http://c/").WaitAsync(TimeSpan.FromSeconds(1))|].ConfigureAwait(false);
+                var b = client.GetStringAsync("http://d/");
+                var seconds = 3;
+                if (await [|Task.WhenAny(b, Task.Delay(TimeSpan.FromSeconds(seconds)))|] != b)
+                {
+                    throw new TimeoutException();
+                }
+
+                return text;
+            }
+        }
+        """).VerifyCodeFixAsync();
 }
