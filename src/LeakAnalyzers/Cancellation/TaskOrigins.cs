@@ -76,8 +76,9 @@ internal static class TaskOrigins
                     }
 
                     break;
-                case IArrayCreationOperation { Initializer: { } initializer }:
-                    foreach (var element in initializer.ElementValues)
+                case IArrayCreationOperation array:
+                    // Without an initializer the elements are the writes to them (followed through the local).
+                    foreach (var element in array.Initializer?.ElementValues ?? ImmutableArray<IOperation>.Empty)
                     {
                         pending.Push(element);
                     }
@@ -90,7 +91,7 @@ internal static class TaskOrigins
                     }
 
                     break;
-                case IObjectCreationOperation creation when creation.Arguments.IsEmpty:
+                case IObjectCreationOperation creation when OnlyCapacity(creation):
                     if (creation.Initializer is { } collectionInitializer)
                     {
                         foreach (var initializer in collectionInitializer.Initializers)
@@ -110,7 +111,7 @@ internal static class TaskOrigins
                     pending.Push(whenFalse);
                     break;
                 case ILocalReferenceOperation local:
-                    if (seenLocals.Add(local.Local) && (seenLocals.Count > MaxLocals || !PushWrites(local, pending)))
+                    if (seenLocals.Add(local.Local) && (seenLocals.Count > MaxLocals || !PushWrites(local, pending, types)))
                     {
                         return new TaskWork(calls.ToImmutable(), complete: false);
                     }
@@ -160,6 +161,25 @@ internal static class TaskOrigins
         }
 
         return current;
+    }
+
+    /// <summary>Task combinators and LINQ read a collection of tasks; they never add to it.</summary>
+    private static bool ReadsOnly(IMethodSymbol method, CancellationTypes types) =>
+        SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Task) ||
+        SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Enumerable);
+
+    /// <summary><c>new List&lt;Task&gt;()</c> or <c>new List&lt;Task&gt;(capacity)</c>: an empty collection, filled by the writes that follow.</summary>
+    private static bool OnlyCapacity(IObjectCreationOperation creation)
+    {
+        foreach (var argument in creation.Arguments)
+        {
+            if (argument.Value.Type?.SpecialType != SpecialType.System_Int32)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void PushElements(ImmutableArray<IArgumentOperation> arguments, Stack<IOperation> pending)
@@ -246,7 +266,7 @@ internal static class TaskOrigins
     }
 
     /// <summary>Pushes every value written to the local in its method; false when one of the writes is not understood.</summary>
-    private static bool PushWrites(ILocalReferenceOperation reference, Stack<IOperation> pending)
+    private static bool PushWrites(ILocalReferenceOperation reference, Stack<IOperation> pending, CancellationTypes types)
     {
         var local = reference.Local;
         var found = false;
@@ -272,6 +292,14 @@ internal static class TaskOrigins
                         case IInvocationOperation { TargetMethod.Name: "Add", Arguments.Length: 1 } add when add.Instance == other:
                             pending.Push(add.Arguments[0].Value);
                             break;
+                        case IArrayElementReferenceOperation element when element.ArrayReference == other &&
+                                                                          element.Parent is ISimpleAssignmentOperation elementAssignment &&
+                                                                          elementAssignment.Target == element:
+                            pending.Push(elementAssignment.Value);
+                            break;
+                        case IArgumentOperation { Parent: IInvocationOperation call } when !types.IsTaskLike(local.Type) && !ReadsOnly(call.TargetMethod, types):
+                            // A collection handed to another method may be filled there.
+                            return false;
                         case IArgumentOperation { Parameter.RefKind: not RefKind.None and not RefKind.In }:
                         case ICompoundAssignmentOperation or ICoalesceAssignmentOperation:
                         case IInvocationOperation { TargetMethod.Name: "AddRange" or "Insert" or "Push" or "Enqueue" }:

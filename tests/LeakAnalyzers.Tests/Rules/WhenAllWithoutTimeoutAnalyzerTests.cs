@@ -30,6 +30,41 @@ public sealed class WhenAllWithoutTimeoutAnalyzerTests
         """);
 
     [Fact]
+    public Task Arrays_filled_by_index_and_lists_with_a_capacity_are_followed() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, string[] urls)
+            {
+                var pages = new Task<string>[urls.Length];
+                for (var i = 0; i < urls.Length; i++)
+                {
+                    pages[i] = client.GetStringAsync(urls[i]);
+                }
+
+                await [|Task.WhenAll(pages)|];
+
+                var calls = new List<Task>(urls.Length);
+                calls.Add(client.GetStringAsync(urls[0]));
+                await [|Task.WhenAll(calls)|];
+            }
+
+            async Task N(HttpClient client, List<Task> earlier, string[] urls)
+            {
+                var copied = new List<Task>(earlier);
+                copied.Add(client.GetStringAsync(urls[0]));
+                await Task.WhenAll(copied);
+
+                var filled = new Task[2];
+                filled[0] = client.GetStringAsync(urls[0]);
+                Fill(filled);
+                await Task.WhenAll(filled);
+            }
+
+            static void Fill(Task[] tasks) { }
+        }
+        """);
+
+    [Fact]
     public Task Select_async_fan_out_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
