@@ -180,8 +180,14 @@ public sealed class FireAndForgetAnalyzerTests
 
 public sealed class FireAndForgetCodeFixTests
 {
+    /// <summary>Every implemented rule runs, so the fixed code is checked against all of them.</summary>
     private static LeakTest Fix(string source, string fixedSource) =>
-        new LeakTest(new LeakAnalyzers.Rules.FireAndForgetAnalyzer(), new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(), new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
+        new LeakTest(
+            new LeakAnalyzers.Rules.FireAndForgetAnalyzer(),
+            new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(),
+            new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(),
+            new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(),
+            new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
         {
             CodeFix = new LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider(),
         }.WithSource(source).WithFixedSource(fixedSource);

@@ -145,8 +145,14 @@ public sealed class TimeoutAbandonsWorkAnalyzerTests
 
 public sealed class TimeoutAbandonsWorkCodeFixTests
 {
+    /// <summary>Every implemented rule runs, so the fixed code is checked against all of them.</summary>
     private static LeakTest Fix(string source, string fixedSource) =>
-        new LeakTest(new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(), new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(), new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
+        new LeakTest(
+            new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(),
+            new LeakAnalyzers.Rules.FireAndForgetAnalyzer(),
+            new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(),
+            new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(),
+            new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
         {
             CodeFix = new LeakAnalyzers.CodeFixes.Rules.CancelAbandonedWorkCodeFixProvider(),
         }.WithSource(source).WithFixedSource(fixedSource);

@@ -200,8 +200,14 @@ public sealed class WhenAllWithoutTimeoutAnalyzerTests
 
 public sealed class WhenAllWithoutTimeoutCodeFixTests
 {
+    /// <summary>Every implemented rule runs, so the fixed code is checked against all of them.</summary>
     private static LeakTest Fix(string source, string fixedSource, string? editorConfig = null) =>
-        new LeakTest(new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(), new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(), new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
+        new LeakTest(
+            new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(),
+            new LeakAnalyzers.Rules.FireAndForgetAnalyzer(),
+            new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(),
+            new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(),
+            new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
         {
             CodeFix = new LeakAnalyzers.CodeFixes.Rules.LinkedTokenTimeoutCodeFixProvider(),
             EditorConfig = editorConfig,
