@@ -538,6 +538,32 @@ public sealed class FireAndForgetCodeFixTests
             }
             """)
         .VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_works_next_to_broken_code()
+    {
+        var test = Fix("""
+            class C
+            {
+                void M()
+                {
+                    var x = Missing();
+                    [|Task.Delay(10)|];
+                }
+            }
+            """, """
+            class C
+            {
+                void M(CancellationToken cancellationToken = default)
+                {
+                    var x = Missing();
+                    Task.Delay(10, cancellationToken);
+                }
+            }
+            """);
+        test.AllowCompilerErrors = true;
+        return test.VerifyCodeFixAsync();
+    }
 }
 
 internal static class LeakTestExtensions

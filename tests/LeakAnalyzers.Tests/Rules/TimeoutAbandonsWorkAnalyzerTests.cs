@@ -401,4 +401,39 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
             }
         }
         """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_works_next_to_broken_code()
+    {
+        var test = Fix("""
+            class C
+            {
+                async Task M(HttpClient client, CancellationToken token)
+                {
+                    var x = Missing();
+                    await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(1))|];
+                }
+            }
+            """, """
+            class C
+            {
+                async Task M(HttpClient client, CancellationToken token)
+                {
+                    var x = Missing();
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        await client.GetStringAsync("http://a/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+            }
+            """);
+        test.AllowCompilerErrors = true;
+        return test.VerifyCodeFixAsync();
+    }
 }

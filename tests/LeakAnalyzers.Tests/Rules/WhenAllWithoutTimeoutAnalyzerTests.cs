@@ -487,4 +487,32 @@ public sealed class WhenAllWithoutTimeoutCodeFixTests
             }
         }
         """).With(LanguageVersion.CSharp7_3).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_works_next_to_broken_code()
+    {
+        var test = Fix("""
+            class C
+            {
+                async Task M(HttpClient client)
+                {
+                    var x = Missing();
+                    await [|Task.WhenAll(client.GetStringAsync("http://a/"), Task.Delay(1))|];
+                }
+            }
+            """, """
+            class C
+            {
+                async Task M(HttpClient client)
+                {
+                    var x = Missing();
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(TimeSpan.FromSeconds(30));
+                    await Task.WhenAll(client.GetStringAsync("http://a/", cts.Token), Task.Delay(1, cts.Token));
+                }
+            }
+            """);
+        test.AllowCompilerErrors = true;
+        return test.VerifyCodeFixAsync();
+    }
 }
