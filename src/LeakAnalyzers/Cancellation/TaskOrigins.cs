@@ -87,9 +87,12 @@ internal static class TaskOrigins
                 case ICollectionExpressionOperation collection:
                     foreach (var element in collection.Elements)
                     {
-                        pending.Push(element is ISpreadOperation spread ? spread.Operand : element);
+                        pending.Push(element);
                     }
 
+                    break;
+                case ISpreadOperation spread:
+                    pending.Push(spread.Operand);
                     break;
                 case IObjectCreationOperation creation when OnlyCapacity(creation):
                     if (creation.Initializer is { } collectionInitializer)

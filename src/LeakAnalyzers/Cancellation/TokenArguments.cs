@@ -40,7 +40,6 @@ internal static class TokenArguments
         return current switch
         {
             IDefaultValueOperation => false,
-            ILiteralOperation => false,
             IObjectCreationOperation { Arguments.Length: 0 } => false,
             IObjectCreationOperation { Arguments.Length: 1 } creation => creation.Arguments[0].Value.ConstantValue is not { HasValue: true, Value: false },
             IPropertyReferenceOperation { Property: { IsStatic: true, Name: "None" } } => false,

@@ -65,6 +65,21 @@ public sealed class WhenAllWithoutTimeoutAnalyzerTests
         """);
 
     [Fact]
+    public Task Collection_expressions_and_spreads_are_followed() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, string[] urls)
+            {
+                var first = urls.Select(url => client.GetStringAsync(url)).ToList();
+                await [|Task.WhenAll([.. first, client.GetStringAsync("http://last/")])|];
+                await [|Task.WhenAll(flag ? client.GetStringAsync("http://a/") : Task.FromResult("cached"))|];
+            }
+
+            bool flag;
+        }
+        """);
+
+    [Fact]
     public Task Select_async_fan_out_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
