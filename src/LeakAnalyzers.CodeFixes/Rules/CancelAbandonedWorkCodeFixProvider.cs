@@ -18,15 +18,16 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace LeakAnalyzers.CodeFixes.Rules;
 
 /// <summary>
-/// LEAK006: the linked-token rewrite for the two timeout shapes whose meaning it keeps. The work
+/// LEAK006: the linked-token rewrite for the timeout shapes whose meaning it keeps. The work
 /// gets <c>cts.Token</c> from a linked source that is cancelled after the original timeout, and the
 /// race becomes a direct <c>await</c> whose timeout (and only the timeout, not the caller's own
-/// cancellation) throws what the original threw:
+/// cancellation) runs what the original ran on timeout:
 /// <list type="bullet">
-/// <item><c>if (await Task.WhenAny(work, Task.Delay(t)) != work) throw ...;</c> (the same throw);</item>
+/// <item><c>if (await Task.WhenAny(work, Task.Delay(t)) != work) { ...; throw/return }</c>, also with the
+/// result first stored in a local read only by that <c>if</c> (the same branch, in the <c>catch</c>);</item>
 /// <item><c>await X.WaitAsync(timeout);</c> as a statement (<c>TimeoutException</c>, like WaitAsync).</item>
 /// </list>
-/// Other shapes (a result used after <c>WhenAny</c>, <c>WaitAny</c>, <c>Wait(t)</c>'s <c>bool</c>,
+/// Other shapes (a branch that falls through, <c>WaitAny</c>, <c>Wait(t)</c>'s <c>bool</c>,
 /// <c>WaitAsync(token)</c>) decide differently on timeout and are left to the developer.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CancelAbandonedWorkCodeFixProvider))]
@@ -62,21 +63,30 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
     private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, CancellationToken cancellationToken) =>
         await FixAsync(document, target, cancellationToken).ConfigureAwait(false) ?? document;
 
-    /// <summary>A recognised race: the statement to replace, the timeout, and how to rebuild the statement.</summary>
+    /// <summary>A recognised race: the statements it occupies, its timeout, and what it does on timeout.</summary>
     private sealed class Race
     {
-        public Race(StatementSyntax statement, ExpressionSyntax timeout, bool waitAsync)
+        public Race(StatementSyntax statement, IfStatementSyntax? removed, ExpressionSyntax timeout, string? work, SyntaxList<StatementSyntax> onTimeout)
         {
             Statement = statement;
+            Removed = removed;
             Timeout = timeout;
-            IsWaitAsync = waitAsync;
+            Work = work;
+            OnTimeout = onTimeout;
         }
 
+        /// <summary>The statement the <c>try</c>/<c>catch</c> replaces.</summary>
         public StatementSyntax Statement { get; }
+
+        /// <summary>The <c>if (finished != work)</c> that follows a <c>var finished = await Task.WhenAny(...)</c>, removed with it.</summary>
+        public IfStatementSyntax? Removed { get; }
 
         public ExpressionSyntax Timeout { get; }
 
-        public bool IsWaitAsync { get; }
+        /// <summary>The raced local, or null for <c>WaitAsync</c> (whose receiver is awaited).</summary>
+        public string? Work { get; }
+
+        public SyntaxList<StatementSyntax> OnTimeout { get; }
     }
 
     private static async Task<Document?> FixAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)
@@ -96,6 +106,13 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
         var race = verdict.ShouldReport ? Recognise(waiting, invocation, model, types, cancellationToken) : null;
         if (race is null)
         {
+            return null;
+        }
+
+        var timeoutBranch = race.Removed ?? (race.Work is null ? null : race.Statement);
+        if (timeoutBranch is not null && verdict.Acceptors.Any(a => timeoutBranch.Span.Contains(a.Syntax.Span)))
+        {
+            // The timeout branch is moved as written; work started inside it would lose its token.
             return null;
         }
 
@@ -121,14 +138,19 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
             return null;
         }
 
-        editor.ReplaceNode(race.Statement, (current, _) => Rewrite((StatementSyntax)current, race.IsWaitAsync, source, token, newLine) ?? current);
+        editor.ReplaceNode(race.Statement, (current, _) => Rewrite((StatementSyntax)current, race, source, token, newLine) ?? current);
+        if (race.Removed is not null)
+        {
+            editor.RemoveNode(race.Removed);
+        }
+
         var changed = editor.GetChangedDocument();
         var imports = CancellationRewriter.MissingImports(
             model,
             anchor.SpanStart,
             "System.Threading.CancellationTokenSource",
             "System.OperationCanceledException",
-            race.IsWaitAsync ? "System.TimeoutException" : "System.OperationCanceledException");
+            race.Work is null ? "System.TimeoutException" : "System.OperationCanceledException");
         if (imports.Count == 0)
         {
             return changed;
@@ -151,19 +173,44 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
             // await X.WaitAsync(timeout);
             return method.Parameters.Length == 1 && TimeoutParameters.IsTimeSpan(method.Parameters[0].Type) &&
                    waiting.Expression is MemberAccessExpressionSyntax &&
-                   awaitExpression.Parent is ExpressionStatementSyntax { Parent: BlockSyntax } statement
-                ? new Race(statement, waiting.ArgumentList.Arguments[0].Expression, waitAsync: true)
+                   awaitExpression.Parent is ExpressionStatementSyntax { Parent: BlockSyntax } waitStatement
+                ? new Race(waitStatement, removed: null, waiting.ArgumentList.Arguments[0].Expression, work: null, SingletonList(ParseStatement("throw new TimeoutException();")))
                 : null;
         }
 
-        // if (await Task.WhenAny(work, Task.Delay(t)) != work) throw ...;
-        if (!method.IsStatic || !types.IsTaskMethod(method, "WhenAny") ||
-            waiting.ArgumentList.Arguments.Count != 2 ||
-            awaitExpression.Parent is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.NotEqualsExpression, Right: IdentifierNameSyntax compared } comparison ||
-            comparison.Left != awaitExpression ||
-            comparison.Parent is not IfStatementSyntax { Else: null, Parent: BlockSyntax } ifStatement ||
-            ifStatement.Condition != comparison ||
-            ThrowOf(ifStatement.Statement) is null ||
+        if (!method.IsStatic || !types.IsTaskMethod(method, "WhenAny") || waiting.ArgumentList.Arguments.Count != 2)
+        {
+            return null;
+        }
+
+        // if (await Task.WhenAny(work, Task.Delay(t)) != work) { ...; throw/return }
+        // var finished = await Task.WhenAny(work, Task.Delay(t)); if (finished != work) { ...; throw/return }
+        StatementSyntax statement;
+        IfStatementSyntax? ifStatement;
+        IfStatementSyntax? removed = null;
+        if (awaitExpression.Parent is BinaryExpressionSyntax { Parent: IfStatementSyntax inline } comparison && comparison.Left == awaitExpression)
+        {
+            statement = ifStatement = inline;
+        }
+        else if (awaitExpression.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } &&
+                 declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } declaration } &&
+                 declaration.UsingKeyword.IsKind(SyntaxKind.None) &&
+                 block.Statements.IndexOf(declaration) + 1 < block.Statements.Count &&
+                 block.Statements[block.Statements.IndexOf(declaration) + 1] is IfStatementSyntax { Condition: BinaryExpressionSyntax { Left: IdentifierNameSyntax finished } } next &&
+                 finished.Identifier.ValueText == declarator.Identifier.ValueText &&
+                 IsOnlyUse(finished, declarator, block, model, cancellationToken))
+        {
+            statement = declaration;
+            ifStatement = removed = next;
+        }
+        else
+        {
+            return null;
+        }
+
+        if (ifStatement is not { Else: null, Parent: BlockSyntax, Condition: BinaryExpressionSyntax { Right: IdentifierNameSyntax compared } condition } ||
+            !condition.IsKind(SyntaxKind.NotEqualsExpression) ||
+            ExitingBody(ifStatement.Statement) is not { } onTimeout ||
             model.GetSymbolInfo(compared, cancellationToken).Symbol is not ILocalSymbol workLocal)
         {
             return null;
@@ -185,47 +232,47 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
             }
         }
 
-        return raced && timeout is not null ? new Race(ifStatement, timeout, waitAsync: false) : null;
+        return raced && timeout is not null ? new Race(statement, removed, timeout, compared.Identifier.ValueText, onTimeout) : null;
     }
 
-    private static ThrowStatementSyntax? ThrowOf(StatementSyntax statement) => statement switch
+    /// <summary>The statements of a timeout branch that always leaves (ends with <c>throw</c> or <c>return</c>): the branch cannot fall through into code that expects the work done.</summary>
+    private static SyntaxList<StatementSyntax>? ExitingBody(StatementSyntax body)
     {
-        ThrowStatementSyntax { Expression: not null } thrown => thrown,
-        BlockSyntax { Statements.Count: 1 } block when block.Statements[0] is ThrowStatementSyntax { Expression: not null } thrown => thrown,
-        _ => null,
-    };
+        var statements = body is BlockSyntax block ? block.Statements : SingletonList(body);
+        return statements.LastOrDefault() is ThrowStatementSyntax { Expression: not null } or ReturnStatementSyntax ? statements : null;
+    }
 
-    private static StatementSyntax? Rewrite(StatementSyntax current, bool waitAsync, string source, string? token, string newLine)
+    /// <summary>The WhenAny result is read only by the <c>if</c> that follows it.</summary>
+    private static bool IsOnlyUse(IdentifierNameSyntax use, VariableDeclaratorSyntax declarator, BlockSyntax block, SemanticModel model, CancellationToken cancellationToken)
     {
-        ExpressionSyntax? awaited;
-        StatementSyntax? onTimeout;
-        if (waitAsync)
-        {
-            awaited = current is ExpressionStatementSyntax { Expression: AwaitExpressionSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } } }
+        var local = model.GetDeclaredSymbol(declarator, cancellationToken);
+        return local is not null && block.DescendantNodes().OfType<IdentifierNameSyntax>().All(identifier =>
+            identifier == use ||
+            identifier.Identifier.ValueText != local.Name ||
+            !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
+    }
+
+    private static StatementSyntax? Rewrite(StatementSyntax current, Race race, string source, string? token, string newLine)
+    {
+        var awaited = race.Work is not null
+            ? IdentifierName(race.Work)
+            : current is ExpressionStatementSyntax { Expression: AwaitExpressionSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } } }
                 ? access.Expression
                 : null;
-            onTimeout = ParseStatement("throw new TimeoutException();");
-        }
-        else
-        {
-            var ifStatement = current as IfStatementSyntax;
-            awaited = (ifStatement?.Condition as BinaryExpressionSyntax)?.Right;
-            onTimeout = ifStatement is null ? null : ThrowOf(ifStatement.Statement);
-        }
-
-        if (awaited is null || onTimeout is null)
+        if (awaited is null)
         {
             return null;
         }
 
-        var trailing = current.GetTrailingTrivia();
-        if (!current.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && !NextStartsWithBlankLine(current))
+        var original = race.Removed ?? current;
+        var trailing = original.GetTrailingTrivia();
+        if (!original.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && !NextStartsWithBlankLine(race.Removed ?? race.Statement))
         {
             // The new statement ends with a brace: keep the file's blank line after blocks.
             trailing = trailing.Add(EndOfLine(newLine));
         }
 
-        return CancellationRewriter.AwaitOrThrowOnTimeout(awaited, source, token, onTimeout, newLine)
+        return CancellationRewriter.AwaitOrThrowOnTimeout(awaited, source, token, race.OnTimeout, newLine)
             .WithLeadingTrivia(current.GetLeadingTrivia())
             .WithTrailingTrivia(trailing);
     }

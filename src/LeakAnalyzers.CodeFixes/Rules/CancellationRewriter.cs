@@ -86,10 +86,10 @@ internal static class CancellationRewriter
             ArgumentList(SingletonSeparatedList(Argument(timeout.WithoutTrivia()))))));
 
     /// <summary>
-    /// <c>try { await work; } catch (OperationCanceledException) when (cts.IsCancellationRequested &amp;&amp; !token.IsCancellationRequested) { throw ...; }</c>:
+    /// <c>try { await work; } catch (OperationCanceledException) when (cts.IsCancellationRequested &amp;&amp; !token.IsCancellationRequested) { ...; throw/return }</c>:
     /// the work is awaited directly, and only the timeout (not the caller's own cancellation) becomes the original exception.
     /// </summary>
-    public static StatementSyntax AwaitOrThrowOnTimeout(ExpressionSyntax awaited, string source, string? token, StatementSyntax onTimeout, string newLine)
+    public static StatementSyntax AwaitOrThrowOnTimeout(ExpressionSyntax awaited, string source, string? token, SyntaxList<StatementSyntax> onTimeout, string newLine)
     {
         var condition = token is null
             ? $"{source}.IsCancellationRequested"
@@ -99,7 +99,7 @@ internal static class CancellationRewriter
             SingletonList(CatchClause(
                 CatchDeclaration(IdentifierName("OperationCanceledException")),
                 CatchFilterClause(ParseExpression(condition)),
-                Block(onTimeout.WithoutTrivia()))),
+                Block(onTimeout.Select(statement => statement.WithoutTrivia())))),
             @finally: null);
         return Annotate(tryStatement.NormalizeWhitespace(eol: newLine));
     }

@@ -310,6 +310,97 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
         """).VerifyCodeFixAsync();
 
     [Fact]
+    public Task Fix_turns_a_stored_race_result_with_a_returning_branch_into_a_cancelled_await() => Fix("""
+        using Microsoft.AspNetCore.Http;
+
+        static class Handlers
+        {
+            public static async Task<IResult> Get(HttpContext context, HttpClient client)
+            {
+                var work = client.GetStringAsync("/slow");
+                var finished = await [|Task.WhenAny(work, Task.Delay(TimeSpan.FromMilliseconds(300)))|];
+                if (finished != work)
+                {
+                    Console.WriteLine("timed out");
+                    return Results.StatusCode(StatusCodes.Status500InternalServerError);
+                }
+
+                return Results.Ok(new { length = (await work).Length });
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Http;
+
+        static class Handlers
+        {
+            public static async Task<IResult> Get(HttpContext context, HttpClient client)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                cts.CancelAfter(TimeSpan.FromMilliseconds(300));
+                var work = client.GetStringAsync("/slow", cts.Token);
+                try
+                {
+                    await work;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+                {
+                    Console.WriteLine("timed out");
+                    return Results.StatusCode(StatusCodes.Status500InternalServerError);
+                }
+
+                return Results.Ok(new { length = (await work).Length });
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task No_fix_when_the_timeout_branch_falls_through_or_the_result_is_read_again() => Fix("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                if (await [|Task.WhenAny(a, Task.Delay(100))|] != a)
+                {
+                    Console.WriteLine("slow");
+                }
+
+                var b = client.GetStringAsync("http://b/");
+                var finished = await [|Task.WhenAny(b, Task.Delay(100))|];
+                if (finished != b)
+                {
+                    return "timeout";
+                }
+
+                Console.WriteLine(finished.Id);
+                return await a + await b;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                if (await [|Task.WhenAny(a, Task.Delay(100))|] != a)
+                {
+                    Console.WriteLine("slow");
+                }
+
+                var b = client.GetStringAsync("http://b/");
+                var finished = await [|Task.WhenAny(b, Task.Delay(100))|];
+                if (finished != b)
+                {
+                    return "timeout";
+                }
+
+                Console.WriteLine(finished.Id);
+                return await a + await b;
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
     public Task Fix_all_gives_each_race_its_own_source() => Fix("""
         class C
         {
