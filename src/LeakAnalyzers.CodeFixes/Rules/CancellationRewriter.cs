@@ -21,8 +21,6 @@ namespace LeakAnalyzers.CodeFixes.Rules;
 /// </summary>
 internal static class CancellationRewriter
 {
-    public const int DefaultTimeoutSeconds = 30;
-
     /// <summary>Registers, on <paramref name="editor"/>, the token argument for each call (innermost first, so nested calls compose).</summary>
     public static bool PassToken(SyntaxEditor editor, IEnumerable<IInvocationOperation> calls, ExpressionSyntax token, CancellationTypes types)
     {
@@ -104,18 +102,21 @@ internal static class CancellationRewriter
         return Annotate(tryStatement.NormalizeWhitespace(eol: newLine));
     }
 
-    /// <summary><c>TimeSpan.FromSeconds(n)</c> with n from <c>leak_analyzers.default_timeout</c> (default 30).</summary>
+    /// <summary>
+    /// <c>TimeSpan.FromSeconds(n)</c> with n from <c>leak_analyzers.default_timeout</c>: a positive
+    /// number of seconds (what LEAK900 accepts); anything else means the default, 30.
+    /// </summary>
     public static ExpressionSyntax DefaultTimeout(Document document, SyntaxTree tree)
     {
-        var seconds = DefaultTimeoutSeconds;
+        var seconds = "30";
         if (document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(OptionKeys.DefaultTimeout, out var text) &&
-            int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var configured) &&
-            configured > 0)
+            double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var configured) &&
+            configured > 0 && !double.IsInfinity(configured))
         {
-            seconds = configured;
+            seconds = configured.ToString("R", CultureInfo.InvariantCulture);
         }
 
-        return ParseExpression($"TimeSpan.FromSeconds({seconds.ToString(CultureInfo.InvariantCulture)})");
+        return ParseExpression($"TimeSpan.FromSeconds({seconds})");
     }
 
     /// <summary>

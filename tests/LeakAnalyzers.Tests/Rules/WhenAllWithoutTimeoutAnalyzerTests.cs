@@ -280,6 +280,31 @@ public sealed class WhenAllWithoutTimeoutCodeFixTests
         }
         """, editorConfig: "leak_analyzers.default_timeout = 5").VerifyCodeFixAsync();
 
+    [Theory]
+    [InlineData("leak_analyzers.default_timeout = 2.5", "2.5")]
+    [InlineData("leak_analyzers.default_timeout = abc", "30")]
+    [InlineData("leak_analyzers.default_timeout = -5", "30")]
+    [InlineData("leak_analyzers.default_timeout = 0", "30")]
+    public Task Fix_writes_the_configured_timeout_or_the_default(string editorConfig, string seconds) => Fix("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                await [|Task.WhenAll(client.GetStringAsync("http://a/"), Task.Delay(1))|];
+            }
+        }
+        """, $$"""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds({{seconds}}));
+                await Task.WhenAll(client.GetStringAsync("http://a/", cts.Token), Task.Delay(1, cts.Token));
+            }
+        }
+        """, editorConfig).VerifyCodeFixAsync();
+
     [Fact]
     public Task Fix_passes_the_token_into_select_async_lambdas() => Fix("""
         using Microsoft.AspNetCore.Builder;
