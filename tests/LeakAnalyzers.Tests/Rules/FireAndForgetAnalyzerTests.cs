@@ -214,6 +214,81 @@ public sealed class FireAndForgetCodeFixTests
         """).VerifyCodeFixAsync();
 
     [Fact]
+    public Task Fix_switches_to_extension_and_inherited_overloads_and_skips_static_lambdas() => Fix("""
+        class Client
+        {
+            public Task PingAsync() => Task.CompletedTask;
+        }
+
+        class TracingClient : Client
+        {
+        }
+
+        class BaseStore
+        {
+            public Task SaveAsync(string key) => Task.CompletedTask;
+            public Task SaveAsync(string key, CancellationToken cancellationToken) => Task.CompletedTask;
+        }
+
+        class Store : BaseStore
+        {
+        }
+
+        static class ClientExtensions
+        {
+            public static Task SendAsync<T>(this Client client, T message) => Task.CompletedTask;
+            public static Task SendAsync<T>(this Client client, T message, CancellationToken cancellationToken) => Task.CompletedTask;
+        }
+
+        class C
+        {
+            void M(TracingClient client, Store store, CancellationToken token)
+            {
+                _ = [|client.SendAsync(42)|];
+                _ = [|store.SaveAsync("k")|];
+                _ = client.PingAsync();
+                [|Task.Run(static () => File.WriteAllTextAsync("a.txt", "a"))|];
+            }
+        }
+        """, """
+        class Client
+        {
+            public Task PingAsync() => Task.CompletedTask;
+        }
+
+        class TracingClient : Client
+        {
+        }
+
+        class BaseStore
+        {
+            public Task SaveAsync(string key) => Task.CompletedTask;
+            public Task SaveAsync(string key, CancellationToken cancellationToken) => Task.CompletedTask;
+        }
+
+        class Store : BaseStore
+        {
+        }
+
+        static class ClientExtensions
+        {
+            public static Task SendAsync<T>(this Client client, T message) => Task.CompletedTask;
+            public static Task SendAsync<T>(this Client client, T message, CancellationToken cancellationToken) => Task.CompletedTask;
+        }
+
+        class C
+        {
+            void M(TracingClient client, Store store, CancellationToken token)
+            {
+                _ = client.SendAsync(42, token);
+                _ = store.SaveAsync("k", token);
+                _ = client.PingAsync();
+                Task.Run(static () => File.WriteAllTextAsync("a.txt", "a"), token);
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
     public Task Fix_adds_a_parameter_when_no_token_is_in_scope() => Fix("""
         class C
         {
