@@ -69,7 +69,7 @@ internal static class CancellationRewriter
         }
 
         return invocation.WithArgumentList(invocation.ArgumentList.WithArguments(
-            SeparatedList(arguments.Select(a => a).Append(argument), separators)));
+            SeparatedList(arguments.Append(argument), separators)));
     }
 
     /// <summary><c>using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);</c> (or <c>new CancellationTokenSource()</c>).</summary>

@@ -640,12 +640,3 @@ public sealed class FireAndForgetCodeFixTests
         return test.VerifyCodeFixAsync();
     }
 }
-
-internal static class LeakTestExtensions
-{
-    public static LeakTest With(this LeakTest test, Microsoft.CodeAnalysis.CSharp.LanguageVersion languageVersion)
-    {
-        test.LanguageVersion = languageVersion;
-        return test;
-    }
-}
