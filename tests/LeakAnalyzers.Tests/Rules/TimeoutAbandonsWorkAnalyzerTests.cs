@@ -401,6 +401,60 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
         """).VerifyCodeFixAsync();
 
     [Fact]
+    public Task Fix_in_a_local_function_of_a_background_service() => Fix("""
+        using Microsoft.Extensions.Hosting;
+
+        sealed class Heartbeat : BackgroundService
+        {
+            private readonly HttpClient _client = new();
+
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await BeatAsync();
+                    await Task.Delay(5000, stoppingToken);
+                }
+
+                async Task BeatAsync()
+                {
+                    await [|_client.GetStringAsync("http://health/").WaitAsync(TimeSpan.FromSeconds(1))|];
+                }
+            }
+        }
+        """, """
+        using Microsoft.Extensions.Hosting;
+
+        sealed class Heartbeat : BackgroundService
+        {
+            private readonly HttpClient _client = new();
+
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await BeatAsync();
+                    await Task.Delay(5000, stoppingToken);
+                }
+
+                async Task BeatAsync()
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        await _client.GetStringAsync("http://health/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
     public Task Fix_all_gives_each_race_its_own_source() => Fix("""
         class C
         {
