@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LeakAnalyzers.Cancellation;
+using LeakAnalyzers.CodeFixes.Infrastructure;
+using LeakAnalyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Operations;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace LeakAnalyzers.CodeFixes.Rules;
+
+/// <summary>
+/// LEAK005: the linked-token rewrite. Before the first statement that starts the work:
+/// <c>using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);</c> (or
+/// <c>new CancellationTokenSource()</c>) and <c>cts.CancelAfter(TimeSpan.FromSeconds(n))</c>;
+/// then <c>cts.Token</c> is passed to every call that produces the awaited tasks.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LinkedTokenTimeoutCodeFixProvider))]
+[Shared]
+public sealed class LinkedTokenTimeoutCodeFixProvider : CodeFixProvider
+{
+    private const string Title = "Cancel the work after a timeout";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.WhenAllWithoutTimeout);
+
+    public override FixAllProvider GetFixAllProvider() => new SequentialFixAllProvider(FixAsync);
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            if (await FixAsync(context.Document, target, context.CancellationToken).ConfigureAwait(false) is not null)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(Title, cancellationToken => FixOrKeepAsync(context.Document, target, cancellationToken), equivalenceKey: Title),
+                    diagnostic);
+            }
+        }
+    }
+
+    private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, CancellationToken cancellationToken) =>
+        await FixAsync(document, target, cancellationToken).ConfigureAwait(false) ?? document;
+
+    private static async Task<Document?> FixAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)
+    {
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (model is null || target is not InvocationExpressionSyntax ||
+            !CancellationRewriter.UsingDeclarationsAllowed(target.SyntaxTree) ||
+            model.GetOperation(target, cancellationToken) is not IInvocationOperation invocation)
+        {
+            return null;
+        }
+
+        // Re-judged on the current document: under Fix All an earlier fix may already have given the work a token.
+        var types = CancellationTypes.Create(model.Compilation);
+        if (!types.IsUsable || !WhenAllWithoutTimeoutAnalyzer.IsUnboundedWait(invocation, types))
+        {
+            return null;
+        }
+
+        var verdict = CancellationFlow.Judge(WhenAllWithoutTimeoutAnalyzer.WaitedTasks(invocation), types);
+        if (!verdict.ShouldReport)
+        {
+            return null;
+        }
+
+        var anchor = CancellationRewriter.FindAnchor(target, verdict.Acceptors.Select(a => a.Syntax));
+        if (anchor is null || model.GetOperation(anchor, cancellationToken) is not { } anchorOperation)
+        {
+            return null;
+        }
+
+        var timeout = CancellationRewriter.DefaultTimeout(document, target.SyntaxTree);
+        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        var source = CancellationRewriter.ExistingSource(anchor, timeout);
+        if (source is null)
+        {
+            source = CancellationRewriter.SourceName(anchor, model);
+            var token = TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
+            editor.InsertBefore(anchor, new[]
+            {
+                CancellationRewriter.OnLineOf(CancellationRewriter.CreateSource(source, token), anchor),
+                CancellationRewriter.OnLineOf(CancellationRewriter.CancelAfter(source, timeout), anchor),
+            });
+        }
+        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types))
+        {
+            return null;
+        }
+
+        var changed = editor.GetChangedDocument();
+        var imports = CancellationRewriter.MissingImports(model, anchor.SpanStart, "System.Threading.CancellationTokenSource", "System.TimeSpan");
+        if (imports.Count == 0)
+        {
+            return changed;
+        }
+
+        var changedRoot = await changed.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        return changedRoot is null ? null : changed.WithSyntaxRoot(CancellationRewriter.AddImports(changedRoot, imports));
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.CodeAnalysis;
+
+namespace LeakAnalyzers.Cancellation;
+
+/// <summary>The types the cancellation rules (LEAK004/005/006) need, resolved once per compilation.</summary>
+internal sealed class CancellationTypes
+{
+    private CancellationTypes(Compilation compilation)
+    {
+        CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
+        CancellationTokenSource = compilation.GetTypeByMetadataName("System.Threading.CancellationTokenSource");
+        Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
+        TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
+        ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
+        ValueTaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
+        TaskFactory = compilation.GetTypeByMetadataName("System.Threading.Tasks.TaskFactory");
+        Enumerable = compilation.GetTypeByMetadataName("System.Linq.Enumerable");
+        EventArgs = compilation.GetTypeByMetadataName("System.EventArgs");
+        HttpContext = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Http.HttpContext");
+        HostApplicationLifetime = compilation.GetTypeByMetadataName("Microsoft.Extensions.Hosting.IHostApplicationLifetime");
+    }
+
+    public static CancellationTypes Create(Compilation compilation) => new(compilation);
+
+    public INamedTypeSymbol? CancellationToken { get; }
+    public INamedTypeSymbol? CancellationTokenSource { get; }
+    public INamedTypeSymbol? Task { get; }
+    public INamedTypeSymbol? TaskOfT { get; }
+    public INamedTypeSymbol? ValueTask { get; }
+    public INamedTypeSymbol? ValueTaskOfT { get; }
+    public INamedTypeSymbol? TaskFactory { get; }
+    public INamedTypeSymbol? Enumerable { get; }
+    public INamedTypeSymbol? EventArgs { get; }
+    public INamedTypeSymbol? HttpContext { get; }
+    public INamedTypeSymbol? HostApplicationLifetime { get; }
+
+    /// <summary>Without these the rules have nothing to say (a compilation without the task library).</summary>
+    public bool IsUsable => CancellationToken is not null && Task is not null;
+
+    public bool IsToken(ITypeSymbol? type) => type is not null && SymbolEqualityComparer.Default.Equals(type, CancellationToken);
+
+    /// <summary>Task, Task&lt;T&gt;, ValueTask or ValueTask&lt;T&gt;.</summary>
+    public bool IsTaskLike(ITypeSymbol? type)
+    {
+        if (type is not INamedTypeSymbol named)
+        {
+            return false;
+        }
+
+        var definition = named.OriginalDefinition;
+        return SymbolEqualityComparer.Default.Equals(definition, Task) ||
+               SymbolEqualityComparer.Default.Equals(definition, TaskOfT) ||
+               SymbolEqualityComparer.Default.Equals(definition, ValueTask) ||
+               SymbolEqualityComparer.Default.Equals(definition, ValueTaskOfT);
+    }
+
+    /// <summary>A static or instance member of <c>Task</c>/<c>Task&lt;T&gt;</c> with the given name.</summary>
+    public bool IsTaskMethod(IMethodSymbol method, string name) =>
+        method.Name == name &&
+        (SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, Task) ||
+         SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, TaskOfT));
+
+    /// <summary><c>Task.Run</c> or <c>TaskFactory.StartNew</c>: the work is the delegate argument.</summary>
+    public bool IsTaskStarter(IMethodSymbol method) =>
+        (method.IsStatic && method.Name == "Run" && SymbolEqualityComparer.Default.Equals(method.ContainingType, Task)) ||
+        (method.Name == "StartNew" && SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, TaskFactory));
+}

@@ -1,0 +1,584 @@
+using LeakAnalyzers.Tests.Verification;
+using Xunit;
+using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer>;
+
+namespace LeakAnalyzers.Tests.Rules;
+
+public sealed class TimeoutAbandonsWorkAnalyzerTests
+{
+    // ---- Positives ----------------------------------------------------------------------
+
+    [Fact]
+    public Task When_any_against_a_delay_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                if (await [|Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(2)))|] != work)
+                {
+                    throw new TimeoutException();
+                }
+
+                var delay = Task.Delay(2000);
+                var other = client.GetStringAsync("http://b/");
+                await [|Task.WhenAny(new[] { other, delay })|];
+                return await work;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Wait_any_wait_async_wait_and_wait_all_with_timeouts_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, CancellationToken token)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = Task.Run(() => client.GetStringAsync("http://b/"));
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                [|Task.WaitAny(new Task[] { a, b }, 100)|];
+                await [|a.WaitAsync(TimeSpan.FromSeconds(1))|];
+                await [|client.GetStringAsync("http://c/").WaitAsync(token)|];
+                [|b.Wait(1000)|];
+                [|Task.WaitAll(new Task[] { a, b }, TimeSpan.FromSeconds(1))|];
+                await [|Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(1))|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Select_fan_out_with_timeout_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task<string[]> M(HttpClient client, string[] urls)
+            {
+                var tasks = urls.Select(async url => await client.GetStringAsync(url)).ToList();
+                return await [|Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(3))|];
+            }
+        }
+        """);
+
+    // ---- Never flag ---------------------------------------------------------------------
+
+    [Fact]
+    public Task Work_with_a_token_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client, CancellationToken token)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                cts.CancelAfter(1000);
+                var work = client.GetStringAsync("http://a/", cts.Token);
+                await Task.WhenAny(work, Task.Delay(1000, cts.Token));
+                await client.GetStringAsync("http://b/", cts.Token).WaitAsync(TimeSpan.FromSeconds(1));
+                Task.Run(() => client.GetStringAsync("http://c/", token)).Wait(1000);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Races_without_a_delay_and_plain_waits_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = client.GetStringAsync("http://b/");
+                await Task.WhenAny(a, b);
+                Task.WaitAny(a, b);
+                a.Wait();
+                await Task.WhenAny(Task.Delay(10), Task.Delay(20));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task User_written_with_timeout_helpers_are_not_analysed() => VerifyAnalyzer.DiagnosticsAsync("""
+        static class TaskExtensions
+        {
+            public static async Task<T> WithTimeout<T>(this Task<T> task, TimeSpan timeout)
+            {
+                if (await Task.WhenAny(task, Task.Delay(timeout)) != task)
+                {
+                    throw new TimeoutException();
+                }
+
+                return await task;
+            }
+        }
+
+        class C
+        {
+            Task<string> M(HttpClient client) => client.GetStringAsync("http://a/").WithTimeout(TimeSpan.FromSeconds(1));
+        }
+        """);
+
+    [Fact]
+    public Task Work_that_cannot_take_a_token_or_comes_from_elsewhere_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            Task LoadAsync() => Task.CompletedTask;
+
+            async Task M(Task external)
+            {
+                await Task.WhenAny(LoadAsync(), Task.Delay(100));
+                await external.WaitAsync(TimeSpan.FromSeconds(1));
+                external.Wait(100);
+            }
+        }
+        """);
+
+    [Theory]
+    [InlineData("await Task.WhenAny(")]
+    [InlineData("await Task.WhenAny(Missing(), Task.Delay(1));")]
+    [InlineData("await Missing().WaitAsync(TimeSpan.FromSeconds(1));")]
+    [InlineData("Task.WaitAny(new Task[] { Task.Delay(1), }, );")]
+    [InlineData("await Task.Delay(1).WaitAsync(;")]
+    public async Task Incomplete_code_never_throws(string body)
+    {
+        var test = VerifyAnalyzer.Test("class C { async Task M(CancellationToken token) { " + body + " } }");
+        test.AllowCompilerErrors = true;
+        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+    }
+}
+
+public sealed class TimeoutAbandonsWorkCodeFixTests
+{
+    /// <summary>Every implemented rule runs, so the fixed code is checked against all of them.</summary>
+    private static LeakTest Fix(string source, string fixedSource) =>
+        new LeakTest(
+            new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(),
+            new LeakAnalyzers.Rules.FireAndForgetAnalyzer(),
+            new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(),
+            new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(),
+            new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
+        {
+            CodeFix = new LeakAnalyzers.CodeFixes.Rules.CancelAbandonedWorkCodeFixProvider(),
+        }.WithSource(source).WithFixedSource(fixedSource);
+
+    [Fact]
+    public Task Fix_turns_the_when_any_race_into_a_cancelled_await() => Fix("""
+        class C
+        {
+            async Task<string> M(HttpClient client, CancellationToken token)
+            {
+                var work = client.GetStringAsync("http://a/");
+                if (await [|Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(2)))|] != work)
+                {
+                    throw new TimeoutException("downstream a");
+                }
+
+                return await work;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, CancellationToken token)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                cts.CancelAfter(TimeSpan.FromSeconds(2));
+                var work = client.GetStringAsync("http://a/", cts.Token);
+                try
+                {
+                    await work;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                {
+                    throw new TimeoutException("downstream a");
+                }
+
+                return await work;
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_turns_wait_async_into_a_cancelled_await() => Fix("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = client.GetStringAsync("http://b/");
+                await [|Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(3))|];
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(3));
+                var a = client.GetStringAsync("http://a/", cts.Token);
+                var b = client.GetStringAsync("http://b/", cts.Token);
+                try
+                {
+                    await Task.WhenAll(a, b);
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_a_controller_with_a_select_fan_out_and_wait_async() => Fix("""
+        using Microsoft.AspNetCore.Mvc;
+
+        public class SearchController : ControllerBase
+        {
+            private readonly HttpClient _client = new();
+
+            [HttpGet]
+            public async Task<IActionResult> Get(string[] urls)
+            {
+                var pages = urls.Select(async url => await _client.GetStringAsync(url)).ToArray();
+                await [|Task.WhenAll(pages).WaitAsync(TimeSpan.FromSeconds(2))|];
+                return Ok(pages.Select(p => p.Result));
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Mvc;
+
+        public class SearchController : ControllerBase
+        {
+            private readonly HttpClient _client = new();
+
+            [HttpGet]
+            public async Task<IActionResult> Get(string[] urls)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(HttpContext.RequestAborted);
+                cts.CancelAfter(TimeSpan.FromSeconds(2));
+                var pages = urls.Select(async url => await _client.GetStringAsync(url, cts.Token)).ToArray();
+                try
+                {
+                    await Task.WhenAll(pages);
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested && !HttpContext.RequestAborted.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+
+                return Ok(pages.Select(p => p.Result));
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_a_minimal_api_lambda_with_a_direct_call_and_a_single_throw_statement() => Fix("""
+        using Microsoft.AspNetCore.Builder;
+
+        static class Endpoints
+        {
+            public static void Map(WebApplication app, HttpClient client) =>
+                app.MapGet("/quote", async (CancellationToken cancellationToken) =>
+                {
+                    var quote = Task.Run(() => client.GetStringAsync("http://quotes/"));
+                    if (await [|Task.WhenAny(quote, Task.Delay(500))|] != quote)
+                        throw new TimeoutException("quotes");
+                    return await quote;
+                });
+        }
+        """, """
+        using Microsoft.AspNetCore.Builder;
+
+        static class Endpoints
+        {
+            public static void Map(WebApplication app, HttpClient client) =>
+                app.MapGet("/quote", async (CancellationToken cancellationToken) =>
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    cts.CancelAfter(500);
+                    var quote = Task.Run(() => client.GetStringAsync("http://quotes/", cts.Token), cts.Token);
+                    try
+                    {
+                        await quote;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        throw new TimeoutException("quotes");
+                    }
+
+                    return await quote;
+                });
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_turns_a_stored_race_result_with_a_returning_branch_into_a_cancelled_await() => Fix("""
+        using Microsoft.AspNetCore.Http;
+
+        static class Handlers
+        {
+            public static async Task<IResult> Get(HttpContext context, HttpClient client)
+            {
+                var work = client.GetStringAsync("/slow");
+                var finished = await [|Task.WhenAny(work, Task.Delay(TimeSpan.FromMilliseconds(300)))|];
+                if (finished != work)
+                {
+                    Console.WriteLine("timed out");
+                    return Results.StatusCode(StatusCodes.Status500InternalServerError);
+                }
+
+                return Results.Ok(new { length = (await work).Length });
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Http;
+
+        static class Handlers
+        {
+            public static async Task<IResult> Get(HttpContext context, HttpClient client)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                cts.CancelAfter(TimeSpan.FromMilliseconds(300));
+                var work = client.GetStringAsync("/slow", cts.Token);
+                try
+                {
+                    await work;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+                {
+                    Console.WriteLine("timed out");
+                    return Results.StatusCode(StatusCodes.Status500InternalServerError);
+                }
+
+                return Results.Ok(new { length = (await work).Length });
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task No_fix_when_the_timeout_branch_falls_through_or_the_result_is_read_again() => Fix("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                if (await [|Task.WhenAny(a, Task.Delay(100))|] != a)
+                {
+                    Console.WriteLine("slow");
+                }
+
+                var b = client.GetStringAsync("http://b/");
+                var finished = await [|Task.WhenAny(b, Task.Delay(100))|];
+                if (finished != b)
+                {
+                    return "timeout";
+                }
+
+                Console.WriteLine(finished.Id);
+                return await a + await b;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                if (await [|Task.WhenAny(a, Task.Delay(100))|] != a)
+                {
+                    Console.WriteLine("slow");
+                }
+
+                var b = client.GetStringAsync("http://b/");
+                var finished = await [|Task.WhenAny(b, Task.Delay(100))|];
+                if (finished != b)
+                {
+                    return "timeout";
+                }
+
+                Console.WriteLine(finished.Id);
+                return await a + await b;
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_in_a_local_function_of_a_background_service() => Fix("""
+        using Microsoft.Extensions.Hosting;
+
+        sealed class Heartbeat : BackgroundService
+        {
+            private readonly HttpClient _client = new();
+
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await BeatAsync();
+                    await Task.Delay(5000, stoppingToken);
+                }
+
+                async Task BeatAsync()
+                {
+                    await [|_client.GetStringAsync("http://health/").WaitAsync(TimeSpan.FromSeconds(1))|];
+                }
+            }
+        }
+        """, """
+        using Microsoft.Extensions.Hosting;
+
+        sealed class Heartbeat : BackgroundService
+        {
+            private readonly HttpClient _client = new();
+
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await BeatAsync();
+                    await Task.Delay(5000, stoppingToken);
+                }
+
+                async Task BeatAsync()
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        await _client.GetStringAsync("http://health/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_all_gives_each_race_its_own_source() => Fix("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(1))|];
+                await [|client.GetStringAsync("http://b/").WaitAsync(TimeSpan.FromSeconds(2))|];
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(1));
+                try
+                {
+                    await client.GetStringAsync("http://a/", cts.Token);
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+
+                using var cts2 = new CancellationTokenSource();
+                cts2.CancelAfter(TimeSpan.FromSeconds(2));
+                try
+                {
+                    await client.GetStringAsync("http://b/", cts2.Token);
+                }
+                catch (OperationCanceledException) when (cts2.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task No_fix_where_the_rewrite_would_change_the_meaning() => Fix("""
+        class C
+        {
+            async Task<string> M(HttpClient client, TimeSpan limit)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var winner = await [|Task.WhenAny(a, Task.Delay(limit))|];
+                if (![|Task.Run(() => client.GetStringAsync("http://b/")).Wait(1000)|])
+                {
+                    return "fallback";
+                }
+
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                var text = await [|a.WaitAsync(limit)|];
+                await [|client.GetStringAsync("http://c/").WaitAsync(TimeSpan.FromSeconds(1))|].ConfigureAwait(false);
+                var b = client.GetStringAsync("http://d/");
+                var seconds = 3;
+                if (await [|Task.WhenAny(b, Task.Delay(TimeSpan.FromSeconds(seconds)))|] != b)
+                {
+                    throw new TimeoutException();
+                }
+
+                return text;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, TimeSpan limit)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var winner = await [|Task.WhenAny(a, Task.Delay(limit))|];
+                if (![|Task.Run(() => client.GetStringAsync("http://b/")).Wait(1000)|])
+                {
+                    return "fallback";
+                }
+
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                var text = await [|a.WaitAsync(limit)|];
+                await [|client.GetStringAsync("http://c/").WaitAsync(TimeSpan.FromSeconds(1))|].ConfigureAwait(false);
+                var b = client.GetStringAsync("http://d/");
+                var seconds = 3;
+                if (await [|Task.WhenAny(b, Task.Delay(TimeSpan.FromSeconds(seconds)))|] != b)
+                {
+                    throw new TimeoutException();
+                }
+
+                return text;
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
+    public Task Fix_works_next_to_broken_code()
+    {
+        var test = Fix("""
+            class C
+            {
+                async Task M(HttpClient client, CancellationToken token)
+                {
+                    var x = Missing();
+                    await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(1))|];
+                }
+            }
+            """, """
+            class C
+            {
+                async Task M(HttpClient client, CancellationToken token)
+                {
+                    var x = Missing();
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        await client.GetStringAsync("http://a/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+            }
+            """);
+        test.AllowCompilerErrors = true;
+        return test.VerifyCodeFixAsync();
+    }
+}
