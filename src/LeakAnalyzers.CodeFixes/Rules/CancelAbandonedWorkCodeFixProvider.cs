@@ -38,7 +38,8 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.TimeoutAbandonsWork);
 
-    public override FixAllProvider GetFixAllProvider() => new SequentialFixAllProvider(FixAsync);
+    public override FixAllProvider GetFixAllProvider() =>
+        new SequentialFixAllProvider((document, target, _, _, cancellationToken) => FixAsync(document, target, cancellationToken));
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

@@ -30,7 +30,8 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.WhenAllWithoutTimeout);
 
-    public override FixAllProvider GetFixAllProvider() => new SequentialFixAllProvider(FixAsync);
+    public override FixAllProvider GetFixAllProvider() =>
+        new SequentialFixAllProvider((document, target, _, _, cancellationToken) => FixAsync(document, target, cancellationToken));
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

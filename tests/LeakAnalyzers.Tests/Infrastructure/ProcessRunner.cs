@@ -20,7 +20,10 @@ public static class ProcessRunner
 
     /// <summary>Runs <c>dotnet</c> isolated from the test host's MSBuild environment and without build servers.</summary>
     public static Task<ProcessResult> DotNetAsync(string workingDirectory, params string[] arguments) =>
-        RunAsync("dotnet", arguments, workingDirectory, DefaultTimeout, DotNetEnvironment);
+        DotNetAsync(workingDirectory, DefaultTimeout, arguments);
+
+    public static Task<ProcessResult> DotNetAsync(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        RunAsync("dotnet", arguments, workingDirectory, timeout, DotNetEnvironment);
 
     public static async Task<ProcessResult> RunAsync(
         string fileName,

@@ -21,12 +21,10 @@ public sealed class LeakProofTests
     public async Task Quick_run_finds_every_implemented_leak_fixes_them_in_bulk_and_measures_them_gone()
     {
         using var output = new TempDirectory("leakproof");
-        var run = await ProcessRunner.RunAsync(
-            "dotnet",
-            new[] { "run", "--project", Repository.PathOf("samples", "LeakProof"), "--", "--quick", "--out", output.Path },
+        var run = await ProcessRunner.DotNetAsync(
             Repository.Root,
             TimeSpan.FromMinutes(8),
-            ProcessRunner.DotNetEnvironment);
+            "run", "--project", Repository.PathOf("samples", "LeakProof"), "--", "--quick", "--out", output.Path);
         Assert.True(run.Succeeded, run.ToString());
 
         using var report = JsonDocument.Parse(File.ReadAllText(output.Combine("leakproof.json")));
