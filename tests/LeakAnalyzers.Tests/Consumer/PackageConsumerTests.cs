@@ -110,4 +110,43 @@ public sealed class PackageConsumerTests
         Assert.True(fixedBuild.Succeeded, fixedBuild.ToString());
         Assert.DoesNotContain("LEAK0", fixedBuild.Output);
     }
+
+    [Fact]
+    public async Task Installed_package_rewrites_an_unbounded_fan_out_with_dotnet_format()
+    {
+        using var project = new ConsumerProject(_package, """
+            internal static class Program
+            {
+                private static readonly HttpClient Client = new();
+
+                public static async Task Main() => Console.WriteLine(await AggregateAsync(CancellationToken.None));
+
+                private static async Task<int> AggregateAsync(CancellationToken cancellationToken)
+                {
+                    var pages = await Task.WhenAll(
+                        Client.GetStringAsync("http://localhost:5001/a"),
+                        Client.GetStringAsync("http://localhost:5002/b"),
+                        Client.GetStringAsync("http://localhost:5003/c"));
+                    return pages.Sum(page => page.Length);
+                }
+            }
+            """);
+
+        var build = await project.BuildAsync();
+        Assert.True(build.Succeeded, build.ToString());
+        Assert.Contains("warning LEAK005", build.Output);
+
+        var format = await project.FormatAnalyzersAsync("LEAK005");
+        Assert.True(format.Succeeded, format.ToString());
+        var program = project.Program;
+        Assert.True(
+            program.Contains("using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);", StringComparison.Ordinal) &&
+            program.Contains("cts.CancelAfter(TimeSpan.FromSeconds(30));", StringComparison.Ordinal) &&
+            program.Contains("Client.GetStringAsync(\"http://localhost:5003/c\", cts.Token)", StringComparison.Ordinal),
+            $"dotnet format did not apply the linked-token rewrite. Program.cs:{Environment.NewLine}{program}{Environment.NewLine}{format}");
+
+        var fixedBuild = await project.BuildAsync();
+        Assert.True(fixedBuild.Succeeded, fixedBuild.ToString());
+        Assert.DoesNotContain("LEAK0", fixedBuild.Output);
+    }
 }
