@@ -32,37 +32,11 @@ namespace LeakAnalyzers.CodeFixes.Rules;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CancelAbandonedWorkCodeFixProvider))]
 [Shared]
-public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
+public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
 {
-    private const string Title = "Cancel the work when the timeout fires";
+    protected override string Title => "Cancel the work when the timeout fires";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.TimeoutAbandonsWork);
-
-    public override FixAllProvider GetFixAllProvider() =>
-        new SequentialFixAllProvider((document, target, _, _, cancellationToken) => FixAsync(document, target, cancellationToken));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
-        {
-            return;
-        }
-
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (await FixAsync(context.Document, target, context.CancellationToken).ConfigureAwait(false) is not null)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, cancellationToken => FixOrKeepAsync(context.Document, target, cancellationToken), equivalenceKey: Title),
-                    diagnostic);
-            }
-        }
-    }
-
-    private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, CancellationToken cancellationToken) =>
-        await FixAsync(document, target, cancellationToken).ConfigureAwait(false) ?? document;
 
     /// <summary>A recognised race: the statements it occupies, its timeout, and what it does on timeout.</summary>
     private sealed class Race
@@ -90,7 +64,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
         public SyntaxList<StatementSyntax> OnTimeout { get; }
     }
 
-    private static async Task<Document?> FixAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)
+    protected override async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null || target is not InvocationExpressionSyntax waiting ||
@@ -127,7 +101,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : CodeFixProvider
 
         var source = CancellationRewriter.SourceName(anchor, model);
         var token = TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
-        var newLine = CancellationRewriter.NewLine(anchor);
+        var newLine = Layout.NewLineOf(anchor);
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         editor.InsertBefore(anchor, new[]
         {

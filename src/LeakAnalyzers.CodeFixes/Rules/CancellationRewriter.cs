@@ -215,7 +215,7 @@ internal static class CancellationRewriter
             return root;
         }
 
-        var newLine = NewLine(root);
+        var newLine = Layout.NewLineOf(root);
         var usings = unit.Usings.ToList();
         foreach (var ns in namespaces.OrderBy(n => n, System.StringComparer.Ordinal))
         {
@@ -235,29 +235,7 @@ internal static class CancellationRewriter
 
     /// <summary>Puts a new statement on its own line, indented like <paramref name="anchor"/>.</summary>
     public static StatementSyntax OnLineOf(StatementSyntax statement, StatementSyntax anchor) =>
-        statement.WithLeadingTrivia(Indentation(anchor)).WithTrailingTrivia(EndOfLine(NewLine(anchor)));
-
-    private static SyntaxTriviaList Indentation(StatementSyntax statement)
-    {
-        var leading = statement.GetLeadingTrivia();
-        var lastLineStart = 0;
-        for (var i = 0; i < leading.Count; i++)
-        {
-            if (leading[i].IsKind(SyntaxKind.EndOfLineTrivia))
-            {
-                lastLineStart = i + 1;
-            }
-        }
-
-        return TriviaList(leading.Skip(lastLineStart).Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)));
-    }
-
-    /// <summary>The line break the document uses.</summary>
-    public static string NewLine(SyntaxNode node)
-    {
-        var endOfLine = node.SyntaxTree.GetRoot().DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-        return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
-    }
+        statement.WithLeadingTrivia(Layout.Indentation(anchor)).WithTrailingTrivia(EndOfLine(Layout.NewLineOf(anchor)));
 
     private static StatementSyntax Annotate(StatementSyntax statement) =>
         statement.WithAdditionalAnnotations(Formatter.Annotation);

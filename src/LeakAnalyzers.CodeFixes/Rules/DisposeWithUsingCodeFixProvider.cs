@@ -4,54 +4,22 @@ using System.Threading;
 using System.Threading.Tasks;
 using LeakAnalyzers.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LeakAnalyzers.CodeFixes.Rules;
 
-/// <summary>LEAK001/LEAK008: dispose the flagged object with a <c>using</c> declaration (or statement).</summary>
+/// <summary>LEAK001/LEAK003/LEAK008: dispose the flagged object with a <c>using</c> declaration (or statement).</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DisposeWithUsingCodeFixProvider))]
 [Shared]
-public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
+public sealed class DisposeWithUsingCodeFixProvider : RewriteCodeFixProvider
 {
-    private const string Title = "Dispose with 'using'";
-
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(RuleIdentifiers.DisposeHttpResponse, RuleIdentifiers.DisposePerRequestClient, RuleIdentifiers.DisposeCancellationTokenSource);
 
-    public override FixAllProvider GetFixAllProvider() =>
-        new SequentialFixAllProvider((document, target, diagnostic, _, cancellationToken) => FixAsync(document, target, PrefersAwaitUsing(diagnostic), cancellationToken));
+    protected override string Title => "Dispose with 'using'";
 
-    /// <summary>RULES.md: only LEAK003 (SDK clients) asks for <c>await using</c> where the client supports it.</summary>
-    private static bool PrefersAwaitUsing(Diagnostic diagnostic) => diagnostic.Id == RuleIdentifiers.DisposePerRequestClient;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
-        {
-            return;
-        }
-
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            var preferAwaitUsing = PrefersAwaitUsing(diagnostic);
-            if (target is ExpressionSyntax creation && UsingRewriter.Rewrite(root, creation, model, preferAwaitUsing, context.CancellationToken) is not null)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, cancellationToken => FixOrKeepAsync(context.Document, creation, preferAwaitUsing, cancellationToken), equivalenceKey: Title),
-                    diagnostic);
-            }
-        }
-    }
-
-    private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, bool preferAwaitUsing, CancellationToken cancellationToken) =>
-        await FixAsync(document, target, preferAwaitUsing, cancellationToken).ConfigureAwait(false) ?? document;
-
-    private static async Task<Document?> FixAsync(Document document, SyntaxNode target, bool preferAwaitUsing, CancellationToken cancellationToken)
+    protected override async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -60,6 +28,8 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
             return null;
         }
 
+        // RULES.md: only LEAK003 (SDK clients) asks for "await using" where the client supports it.
+        var preferAwaitUsing = diagnostic.Id == RuleIdentifiers.DisposePerRequestClient;
         var rewritten = UsingRewriter.Rewrite(root, creation, model, preferAwaitUsing, cancellationToken);
         return rewritten is null ? null : document.WithSyntaxRoot(rewritten);
     }

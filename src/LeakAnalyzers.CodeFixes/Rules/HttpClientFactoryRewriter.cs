@@ -16,9 +16,11 @@ internal static class HttpClientFactoryRewriter
 {
     public static SyntaxNode? Rewrite(SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken)
     {
-        if (creation.ArgumentList is { Arguments.Count: > 0 } || creation.Initializer is not null)
+        if (creation.ArgumentList is { Arguments.Count: > 0 } || creation.Initializer is not null ||
+            model.GetTypeInfo(creation, cancellationToken).Type?.ToDisplayString() != "System.Net.Http.HttpClient")
         {
-            // Handlers and settings of a hand-made client would be lost; they belong in AddHttpClient(...) configuration.
+            // Handlers and settings of a hand-made client would be lost (they belong in AddHttpClient
+            // configuration), and CreateClient() cannot build a derived client type.
             return null;
         }
 

@@ -25,39 +25,13 @@ namespace LeakAnalyzers.CodeFixes.Rules;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PassCancellationTokenCodeFixProvider))]
 [Shared]
-public sealed class PassCancellationTokenCodeFixProvider : CodeFixProvider
+public sealed class PassCancellationTokenCodeFixProvider : RewriteCodeFixProvider
 {
-    private const string Title = "Pass a CancellationToken";
+    protected override string Title => "Pass a CancellationToken";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.FireAndForgetWithoutCancellation);
 
-    public override FixAllProvider GetFixAllProvider() =>
-        new SequentialFixAllProvider((document, target, _, _, cancellationToken) => FixAsync(document, target, cancellationToken));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
-        {
-            return;
-        }
-
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (await FixAsync(context.Document, target, context.CancellationToken).ConfigureAwait(false) is not null)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, cancellationToken => FixOrKeepAsync(context.Document, target, cancellationToken), equivalenceKey: Title),
-                    diagnostic);
-            }
-        }
-    }
-
-    private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, CancellationToken cancellationToken) =>
-        await FixAsync(document, target, cancellationToken).ConfigureAwait(false) ?? document;
-
-    private static async Task<Document?> FixAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)
+    protected override async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null || target is not InvocationExpressionSyntax ||

@@ -44,7 +44,7 @@ public sealed class ReuseHttpClientCodeFixProvider : CodeFixProvider
             // The factory is the better answer where there is one: offer it first.
             foreach (var title in new[] { FactoryTitle, SharedFieldTitle })
             {
-                if (Rewrite(title, root, creation, model, context.CancellationToken) is not null)
+                if (Rewrite(title, context.Document, root, creation, model, context.CancellationToken) is not null)
                 {
                     context.RegisterCodeFix(
                         CodeAction.Create(title, cancellationToken => FixOrKeepAsync(context.Document, creation, title, cancellationToken), equivalenceKey: title),
@@ -55,13 +55,16 @@ public sealed class ReuseHttpClientCodeFixProvider : CodeFixProvider
     }
 
     /// <param name="title">The chosen fix; null (Fix All from <c>dotnet format</c>) means the factory where there is one, else the shared client.</param>
-    private static SyntaxNode? Rewrite(string? title, SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken) =>
-        title switch
+    private static SyntaxNode? Rewrite(string? title, Document document, SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var options = document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider.GetOptions(root.SyntaxTree);
+        return title switch
         {
             FactoryTitle => HttpClientFactoryRewriter.Rewrite(root, creation, model, cancellationToken),
-            SharedFieldTitle => SharedHttpClientRewriter.Rewrite(root, creation, model, cancellationToken),
-            _ => HttpClientFactoryRewriter.Rewrite(root, creation, model, cancellationToken) ?? SharedHttpClientRewriter.Rewrite(root, creation, model, cancellationToken),
+            SharedFieldTitle => SharedHttpClientRewriter.Rewrite(root, creation, model, options, cancellationToken),
+            _ => HttpClientFactoryRewriter.Rewrite(root, creation, model, cancellationToken) ?? SharedHttpClientRewriter.Rewrite(root, creation, model, options, cancellationToken),
         };
+    }
 
     private static async Task<Document> FixOrKeepAsync(Document document, SyntaxNode target, string title, CancellationToken cancellationToken) =>
         await FixAsync(document, target, title, cancellationToken).ConfigureAwait(false) ?? document;
@@ -75,7 +78,7 @@ public sealed class ReuseHttpClientCodeFixProvider : CodeFixProvider
             return null;
         }
 
-        var rewritten = Rewrite(title, root, creation, model, cancellationToken);
+        var rewritten = Rewrite(title, document, root, creation, model, cancellationToken);
         return rewritten is null
             ? null
             : await ImportAdder.AddImportsAsync(document.WithSyntaxRoot(rewritten), Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -3,9 +3,13 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using LeakAnalyzers.CodeFixes.Infrastructure;
+using LeakAnalyzers.Configuration;
+using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
@@ -29,7 +33,8 @@ internal static class SharedHttpClientRewriter
         "BaseAddress", "Timeout", "MaxResponseContentBufferSize", "DefaultRequestVersion", "DefaultVersionPolicy",
     };
 
-    public static SyntaxNode? Rewrite(SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken)
+    /// <param name="options">The file's .editorconfig options: methods configured to dispose or take a value must not get the shared client.</param>
+    public static SyntaxNode? Rewrite(SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, AnalyzerConfigOptions options, CancellationToken cancellationToken)
     {
         if (creation.ArgumentList is { Arguments.Count: > 0 } ||
             creation.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } typeDeclaration ||
@@ -74,7 +79,7 @@ internal static class SharedHttpClientRewriter
             declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1 } declaration)
         {
             if (model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local ||
-                !PlanLocalRewrite(local, declaration, configuration, plan, model, cancellationToken))
+                !PlanLocalRewrite(local, declaration, configuration, plan, model, options, cancellationToken))
             {
                 return null;
             }
@@ -102,7 +107,7 @@ internal static class SharedHttpClientRewriter
         {
             var languageVersion = ((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion;
             var socketsHandlerAvailable = model.Compilation.GetTypeByMetadataName("System.Net.Http.SocketsHttpHandler") is not null;
-            var field = SharedField(fieldName, configuration, languageVersion, socketsHandlerAvailable, rewrittenType.Members.FirstOrDefault(), NewLineOf(root));
+            var field = SharedField(fieldName, configuration, languageVersion, socketsHandlerAvailable, rewrittenType.Members.FirstOrDefault(), Layout.NewLineOf(root));
             var names = socketsHandlerAvailable ? new[] { "HttpClient", "SocketsHttpHandler", "TimeSpan" } : new[] { "HttpClient" };
             if (!AllNamesBind(model, typeDeclaration.SpanStart, names))
             {
@@ -127,6 +132,7 @@ internal static class SharedHttpClientRewriter
         List<(string Property, ExpressionSyntax Value)> configuration,
         EditPlan plan,
         SemanticModel model,
+        AnalyzerConfigOptions options,
         CancellationToken cancellationToken)
     {
         IEnumerable<StatementSyntax> following;
@@ -185,7 +191,8 @@ internal static class SharedHttpClientRewriter
                     // Per-call mutation (or disposal) of what would become shared state.
                     return false;
                 case MemberAccessExpressionSyntax memberAccess when memberAccess.Expression == identifier:
-                case ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent.Parent: InvocationExpressionSyntax }:
+                case ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent.Parent: InvocationExpressionSyntax } argument
+                    when !HandsItOver(argument, model, options, cancellationToken):
                     plan.Replace.Add(identifier);
                     continue;
                 default:
@@ -196,6 +203,21 @@ internal static class SharedHttpClientRewriter
         }
 
         return true;
+    }
+
+    /// <summary>A call that disposes or keeps its argument (attribute or .editorconfig list): it must not get the shared client.</summary>
+    private static bool HandsItOver(ArgumentSyntax argument, SemanticModel model, AnalyzerConfigOptions options, CancellationToken cancellationToken)
+    {
+        if (model.GetOperation(argument, cancellationToken) is not IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation invocation })
+        {
+            return true;
+        }
+
+        options.TryGetValue(OptionKeys.DisposingMethods, out var disposing);
+        options.TryGetValue(OptionKeys.OwnershipTransferMethods, out var transferring);
+        return ArgumentOwnership.HasOwnershipAttribute(parameter) ||
+               MethodNameList.Parse(disposing).Contains(invocation.TargetMethod) ||
+               MethodNameList.Parse(transferring).Contains(invocation.TargetMethod);
     }
 
     /// <summary>Unwrapping <paramref name="body"/> into <paramref name="scope"/> would put two locals of one name in a scope.</summary>
@@ -328,12 +350,6 @@ internal static class SharedHttpClientRewriter
 
     private static bool AllNamesBind(SemanticModel model, int position, params string[] names) =>
         names.All(name => model.LookupNamespacesAndTypes(position, name: name).Length > 0);
-
-    private static string NewLineOf(SyntaxNode root)
-    {
-        var endOfLine = root.DescendantTrivia().FirstOrDefault(trivia => trivia.IsKind(SyntaxKind.EndOfLineTrivia));
-        return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
-    }
 
     /// <param name="socketsHandlerAvailable">False on netstandard2.0/.NET Framework: the client is then built without a handler.</param>
     private static MemberDeclarationSyntax SharedField(string name, List<(string Property, ExpressionSyntax Value)> configuration, LanguageVersion languageVersion, bool socketsHandlerAvailable, MemberDeclarationSyntax? nextMember, string newLine)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using LeakAnalyzers.CodeFixes.Infrastructure;
@@ -108,7 +109,7 @@ internal static class UsingRewriter
             : model.GetDeclaredSymbol(owner, cancellationToken) as IMethodSymbol;
         var kind = style.Choose(type, owner, model);
         if (kind == UsingKind.None || function is null ||
-            (!function.IsAsync && ReturnsValue(function) && IsDeferredWork(model.GetTypeInfo(bodyExpression, cancellationToken).Type)))
+            FlowsIntoUnawaitedWork(value, model, cancellationToken))
         {
             return null;
         }
@@ -125,7 +126,7 @@ internal static class UsingRewriter
             statements.Add(ReturnsValue(function) ? ReturnStatement(rest) : ExpressionStatement(rest));
         }
 
-        var newLine = NewLineOf(owner);
+        var newLine = Layout.NewLineOf(owner);
         StatementSyntax usingStatement = style.DeclarationsAllowed
             ? UsingDeclaration(declaration, kind)
             : UsingStatement(MultilineBlock(statements, newLine)).WithDeclaration(declaration).WithAwaitKeyword(AwaitKeyword(kind));
@@ -138,14 +139,14 @@ internal static class UsingRewriter
                     .WithExpressionBody(null)
                     .WithSemicolonToken(default)
                     .WithBody(block.WithTrailingTrivia(method.SemicolonToken.TrailingTrivia))
-                    .WithParameterList(method.ParameterList.WithTrailingTrivia(EndOfLine(NewLineOf(method))))
+                    .WithParameterList(method.ParameterList.WithTrailingTrivia(EndOfLine(Layout.NewLineOf(method))))
                     .WithAdditionalAnnotations(Formatter.Annotation));
             case LocalFunctionStatementSyntax localFunction:
                 return root.ReplaceNode(localFunction, localFunction
                     .WithExpressionBody(null)
                     .WithSemicolonToken(default)
                     .WithBody(block.WithTrailingTrivia(localFunction.SemicolonToken.TrailingTrivia))
-                    .WithParameterList(localFunction.ParameterList.WithTrailingTrivia(EndOfLine(NewLineOf(localFunction))))
+                    .WithParameterList(localFunction.ParameterList.WithTrailingTrivia(EndOfLine(Layout.NewLineOf(localFunction))))
                     .WithAdditionalAnnotations(Formatter.Annotation));
             case LambdaExpressionSyntax lambda:
                 return root.ReplaceNode(lambda, lambda
@@ -218,7 +219,8 @@ internal static class UsingRewriter
             kind == UsingKind.None ||
             IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
             IsUsedByReturnedWork(local, statement, model, cancellationToken) ||
-            IsCapturedByAFunction(local, statement, model, cancellationToken))
+            IsCapturedByAFunction(local, statement, model, cancellationToken) ||
+            ReferencesOf(local, statement, model, cancellationToken).Any(reference => FlowsIntoUnawaitedWork(reference, model, cancellationToken)))
         {
             // A using variable is read-only, so reassigning it would no longer compile; and
             // disposing it at the end of the scope would pull it from under work that may
@@ -245,9 +247,9 @@ internal static class UsingRewriter
         var type = model.GetTypeInfo(value).Type;
         var kind = style.Choose(type, statement, model);
         if (kind == UsingKind.None ||
-            (statement is ReturnStatementSyntax { Expression: { } returned } && !IsInAsyncFunction(statement) && IsDeferredWork(model.GetTypeInfo(returned).Type)))
+            FlowsIntoUnawaitedWork(value, model, CancellationToken.None))
         {
-            // return Call(resource) from a non-async method hands back work still using the resource.
+            // return Call(resource) from a non-async method, or _ = Call(resource), leaves work running on the resource.
             return null;
         }
 
@@ -264,16 +266,16 @@ internal static class UsingRewriter
 
         var usingDeclaration = UsingDeclaration(declaration, kind)
             .WithLeadingTrivia(statement.GetLeadingTrivia())
-            .WithTrailingTrivia(rewritten is null ? statement.GetTrailingTrivia() : TriviaList(EndOfLine(NewLineOf(statement))))
+            .WithTrailingTrivia(rewritten is null ? statement.GetTrailingTrivia() : TriviaList(EndOfLine(Layout.NewLineOf(statement))))
             .WithAdditionalAnnotations(Formatter.Annotation);
         if (rewritten is null)
         {
             return statement.Parent is BlockSyntax or GlobalStatementSyntax
                 ? root.ReplaceNode(statement, usingDeclaration)
-                : root.ReplaceNode(statement, MultilineBlock(new[] { usingDeclaration.WithoutTrivia() }, NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
+                : root.ReplaceNode(statement, MultilineBlock(new[] { usingDeclaration.WithoutTrivia() }, Layout.NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
         }
 
-        rewritten = rewritten.WithLeadingTrivia(Indentation(statement));
+        rewritten = rewritten.WithLeadingTrivia(Layout.Indentation(statement));
         switch (statement.Parent)
         {
             case BlockSyntax:
@@ -282,7 +284,7 @@ internal static class UsingRewriter
                 return root.ReplaceNode(global, new SyntaxNode[] { GlobalStatement(usingDeclaration), global.WithStatement(rewritten) });
             default:
                 // An embedded statement (if (x) Foo(...);) gets a block to hold the declaration.
-                return root.ReplaceNode(statement, MultilineBlock(new[] { usingDeclaration.WithoutTrivia(), rewritten.WithoutTrivia() }, NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
+                return root.ReplaceNode(statement, MultilineBlock(new[] { usingDeclaration.WithoutTrivia(), rewritten.WithoutTrivia() }, Layout.NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
         }
     }
 
@@ -430,6 +432,45 @@ internal static class UsingRewriter
         return false;
     }
 
+    /// <summary>The identifiers after <paramref name="declaration"/> in its scope that read the local.</summary>
+    private static IEnumerable<IdentifierNameSyntax> ReferencesOf(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken) =>
+        declaration.Parent is not { } scope
+            ? Enumerable.Empty<IdentifierNameSyntax>()
+            : scope.DescendantNodes().OfType<IdentifierNameSyntax>().Where(identifier =>
+                identifier.SpanStart >= declaration.Span.End &&
+                identifier.Identifier.ValueText == local.Name &&
+                SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
+
+    /// <summary>
+    /// Within its statement, <paramref name="use"/> flows into a task that is neither awaited nor
+    /// waited on (<c>_ = WorkAsync(client)</c>, <c>var t = LoadAsync(cts.Token); return t;</c>):
+    /// disposing at the end of the scope would pull the object from under that work.
+    /// </summary>
+    private static bool FlowsIntoUnawaitedWork(SyntaxNode use, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var pending = false;
+        for (var node = use.Parent; node is ExpressionSyntax or ArgumentSyntax or ArgumentListSyntax or EqualsValueClauseSyntax or VariableDeclaratorSyntax or VariableDeclarationSyntax; node = node.Parent)
+        {
+            switch (node)
+            {
+                case AwaitExpressionSyntax:
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" or "Wait" or "GetAwaiter" }:
+                    pending = false;
+                    break;
+                case AnonymousFunctionExpressionSyntax:
+                    return pending;
+                case ExpressionSyntax expression when IsAwaitable(model.GetTypeInfo(expression, cancellationToken).Type):
+                    pending = true;
+                    break;
+            }
+        }
+
+        return pending;
+    }
+
+    private static bool IsAwaitable(ITypeSymbol? type) =>
+        type is not null && type.SpecialType == SpecialType.None && type.GetMembers("GetAwaiter").Length > 0;
+
     /// <summary>A non-async function that returns an expression using the local (a task still running on it).</summary>
     private static bool IsUsedByReturnedWork(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
     {
@@ -480,21 +521,6 @@ internal static class UsingRewriter
     private static SyntaxToken AwaitKeyword(UsingKind kind) =>
         kind == UsingKind.AwaitUsing ? Token(SyntaxKind.AwaitKeyword) : default;
 
-    private static SyntaxTriviaList Indentation(StatementSyntax statement)
-    {
-        var leading = statement.GetLeadingTrivia();
-        var lastLineStart = 0;
-        for (var i = 0; i < leading.Count; i++)
-        {
-            if (leading[i].IsKind(SyntaxKind.EndOfLineTrivia))
-            {
-                lastLineStart = i + 1;
-            }
-        }
-
-        return TriviaList(leading.Skip(lastLineStart).Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)));
-    }
-
     /// <summary>A block with each brace and statement on its own line; the formatter then indents it.</summary>
     private static BlockSyntax MultilineBlock(System.Collections.Generic.IEnumerable<StatementSyntax> statements, string newLine) =>
         Block(
@@ -502,13 +528,6 @@ internal static class UsingRewriter
                 List(statements.Select(statement => statement.WithTrailingTrivia(EndOfLine(newLine)))),
                 Token(SyntaxKind.CloseBraceToken))
             .WithAdditionalAnnotations(Formatter.Annotation);
-
-    /// <summary>The line break the document uses (the first one found around the node).</summary>
-    private static string NewLineOf(SyntaxNode node)
-    {
-        var endOfLine = node.GetTrailingTrivia().Concat(node.SyntaxTree.GetRoot().DescendantTrivia()).FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-        return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
-    }
 
     /// <summary>Inside an async method, local function or lambda (top-level statements may always await).</summary>
     private static bool IsInAsyncFunction(SyntaxNode position)

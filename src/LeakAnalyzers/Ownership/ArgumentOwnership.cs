@@ -105,7 +105,8 @@ internal static class ArgumentOwnership
             : ArgumentRole.Reads;
     }
 
-    private static bool HasOwnershipAttribute(IParameterSymbol parameter)
+    /// <summary>[TransferOwnership] or [HandlesResourceDisposal] (any namespace) on the parameter.</summary>
+    public static bool HasOwnershipAttribute(IParameterSymbol parameter)
     {
         foreach (var attribute in parameter.GetAttributes())
         {

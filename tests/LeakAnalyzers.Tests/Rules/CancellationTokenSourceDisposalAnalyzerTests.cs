@@ -241,6 +241,64 @@ public sealed class CancellationTokenSourceDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task Fix_is_not_offered_when_unawaited_work_still_uses_the_source() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            Task Returned(CancellationToken token, Func<CancellationToken, Task> load)
+            {
+                var cts = [|CancellationTokenSource.CreateLinkedTokenSource(token)|];
+                var pending = load(cts.Token);
+                return pending;
+            }
+
+            void Discarded(CancellationToken token, Func<CancellationToken, Task> load)
+            {
+                var cts = [|new CancellationTokenSource(TimeSpan.FromSeconds(5))|];
+                _ = load(cts.Token);
+            }
+        }
+        """, """
+        class C
+        {
+            Task Returned(CancellationToken token, Func<CancellationToken, Task> load)
+            {
+                var cts = [|CancellationTokenSource.CreateLinkedTokenSource(token)|];
+                var pending = load(cts.Token);
+                return pending;
+            }
+
+            void Discarded(CancellationToken token, Func<CancellationToken, Task> load)
+            {
+                var cts = [|new CancellationTokenSource(TimeSpan.FromSeconds(5))|];
+                _ = load(cts.Token);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_is_offered_when_the_fan_out_using_the_source_is_awaited() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(CancellationToken token, HttpClient client)
+            {
+                var cts = [|CancellationTokenSource.CreateLinkedTokenSource(token)|];
+                cts.CancelAfter(TimeSpan.FromSeconds(5));
+                await Task.WhenAll(client.GetStringAsync("http://localhost/a", cts.Token), client.GetStringAsync("http://localhost/b", cts.Token)).ConfigureAwait(false);
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(CancellationToken token, HttpClient client)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                cts.CancelAfter(TimeSpan.FromSeconds(5));
+                await Task.WhenAll(client.GetStringAsync("http://localhost/a", cts.Token), client.GetStringAsync("http://localhost/b", cts.Token)).ConfigureAwait(false);
+            }
+        }
+        """);
+
+    [Fact]
     public Task Fix_is_not_offered_for_a_chained_source_whose_task_is_returned() => VerifyFix.CodeFixAsync("""
         class C
         {

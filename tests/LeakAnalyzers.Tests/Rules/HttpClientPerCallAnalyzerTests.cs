@@ -409,6 +409,72 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
+    public Task No_fix_for_a_derived_client_even_with_a_factory_in_scope() => VerifyFix.CodeFixAsync("""
+        class MyClient : HttpClient
+        {
+            public string Name => "mine";
+        }
+
+        class C(IHttpClientFactory factory)
+        {
+            string Derived()
+            {
+                using var client = [|new MyClient()|];
+                return client.Name;
+            }
+        }
+        """, """
+        class MyClient : HttpClient
+        {
+            public string Name => "mine";
+        }
+
+        class C(IHttpClientFactory factory)
+        {
+            string Derived()
+            {
+                using var client = [|new MyClient()|];
+                return client.Name;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_shared_client_for_a_method_configured_to_dispose_it() => VerifyFix.CodeFixAsync("""
+        static class Http
+        {
+            public static void Release(HttpClient client) => client.Dispose();
+        }
+
+        class C
+        {
+            async Task<string> M()
+            {
+                var client = [|new HttpClient()|];
+                var text = await client.GetStringAsync("http://localhost/");
+                Http.Release(client);
+                return text;
+            }
+        }
+        """, """
+        static class Http
+        {
+            public static void Release(HttpClient client) => client.Dispose();
+        }
+
+        class C
+        {
+            async Task<string> M()
+            {
+                var client = [|new HttpClient()|];
+                var text = await client.GetStringAsync("http://localhost/");
+                Http.Release(client);
+                return text;
+            }
+        }
+        """, test => test.EditorConfig = "leak_analyzers.disposing_methods = Http.Release");
+
+    [Fact]
     public Task Fix_does_not_reuse_a_differently_configured_shared_client() => VerifyFix.CodeFixAsync("""
         class C
         {

@@ -332,6 +332,29 @@ public sealed class PerRequestClientDisposalAnalyzerTests
         """, test => WithGrpc(test).WithFixedSource(GreeterStub, "Greeter.cs"));
 
     [Fact]
+    public Task Fix_is_not_offered_for_a_client_handed_to_fire_and_forget_work() => VerifyFix.CodeFixAsync("""
+        using System.Net.Sockets;
+
+        class C
+        {
+            void M(Func<TcpClient, Task> work)
+            {
+                _ = work([|new TcpClient()|]);
+            }
+        }
+        """, """
+        using System.Net.Sockets;
+
+        class C
+        {
+            void M(Func<TcpClient, Task> work)
+            {
+                _ = work([|new TcpClient()|]);
+            }
+        }
+        """);
+
+    [Fact]
     public Task Fix_in_CSharp_7_3_uses_a_using_statement() => VerifyFix.CodeFixAsync("""
         using System.Net.Sockets;
 
