@@ -41,7 +41,8 @@ public sealed class LeakProofTests
         foreach (var rule in MeasuredRules.Where(implemented.Contains))
         {
             var scenario = root.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("Rule").GetString() == rule);
-            Assert.Equal("LEAK GONE", scenario.GetProperty("verdict").GetString());
+            var verdict = scenario.GetProperty("verdict").GetString();
+            Assert.True(verdict?.StartsWith("LEAK GONE", StringComparison.Ordinal) == true, $"{rule}: {verdict}");
         }
     }
 }
