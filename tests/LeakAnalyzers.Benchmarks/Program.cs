@@ -17,9 +17,10 @@ var fixAllSize = int.Parse(Option("--fix-all-size") ?? (quick ? "400" : "1000"),
 
 var report = new StringBuilder();
 Write($"LeakAnalyzers benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-Write($"Machine: {Machine.Describe()}");
+Write($"Machine: {Machine.Describe()}; load average at the start: {Machine.LoadAverage()}");
 Write($"Command: dotnet run -c Release --project tests/LeakAnalyzers.Benchmarks -- {string.Join(' ', args)}".TrimEnd(' ', '-'));
 Write($"Runs per measurement: {runs} (median); analyzers and compiler measured single-threaded (concurrentAnalysis: false, concurrentBuild: false).");
+Write("Each LEAK analyzer is timed inside the run of all LEAK analyzers; CA2016, MA0040, MA0134 and VSTHRD110 share one run; IDisposableAnalyzers and CA2000 run alone.");
 
 var problems = new List<string>();
 var sets = AnalyzerSets.Create(problems);
@@ -33,11 +34,13 @@ var enabledIds = sets.SelectMany(set => set.RuleIds).Distinct().ToImmutableDicti
 var compilationOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, concurrentBuild: false)
     .WithSpecificDiagnosticOptions(enabledIds);
 
+var runGroups = sets.GroupBy(set => set.Run).Select(group => group.ToList()).ToList();
+
 // Warm-up: JIT the compiler and every analyzer on a small corpus so the first size is not penalized.
 var warmUp = Compile(ServiceCorpus.Generate(40));
-foreach (var set in sets)
+foreach (var group in runGroups)
 {
-    await Measure.AnalyzersAsync(warmUp, set);
+    await Measure.AnalyzersAsync(warmUp, group);
 }
 
 var results = new Dictionary<int, (int Lines, double CompileMs, Dictionary<string, (double Ms, int Diagnostics)> Sets)>();
@@ -52,20 +55,25 @@ foreach (var size in sizes)
         throw new InvalidOperationException($"The {size}-file corpus has {errors.Count} compiler errors, first: {errors[0]}");
     }
 
-    var compileMs = Median(Enumerable.Range(0, runs).Select(_ => Measure.Compiler(compilation)));
-    var measured = new Dictionary<string, (double, int)>();
-    foreach (var set in sets)
+    // Runs go round-robin over the compiler and the driver runs, so a change in machine load hits all of them alike.
+    var compileSamples = new List<double>();
+    var samples = sets.ToDictionary(set => set.Name, _ => new List<(double Ms, int Diagnostics)>());
+    for (var run = 0; run < runs; run++)
     {
-        var samples = new List<(double Ms, int Diagnostics)>();
-        for (var run = 0; run < runs; run++)
+        compileSamples.Add(Measure.Compiler(compilation));
+        foreach (var group in runGroups)
         {
-            samples.Add(await Measure.AnalyzersAsync(compilation, set));
+            foreach (var (name, sample) in await Measure.AnalyzersAsync(compilation, group))
+            {
+                samples[name].Add(sample);
+            }
         }
 
-        measured[set.Name] = (Median(samples.Select(s => s.Ms)), samples[0].Diagnostics);
-        Console.Error.WriteLine($"  {size} files: {set.Name} {measured[set.Name].Item1:F0} ms");
+        Console.Error.WriteLine($"  {size} files: run {run + 1} of {runs} done");
     }
 
+    var compileMs = Median(compileSamples);
+    var measured = samples.ToDictionary(pair => pair.Key, pair => (Median(pair.Value.Select(s => s.Ms)), pair.Value[0].Diagnostics));
     results[size] = (lines, compileMs, measured);
     WriteSizeTable(size, lines, compileMs, measured);
 }
@@ -86,6 +94,7 @@ if (!args.Contains("--no-fix-all"))
 }
 
 WriteTargets();
+Write($"Load average at the end: {Machine.LoadAverage()}");
 if (Option("--markdown") is { } markdownPath)
 {
     File.WriteAllText(markdownPath, report.ToString());
@@ -190,8 +199,11 @@ internal static class Measure
         return stopwatch.Elapsed.TotalMilliseconds;
     }
 
-    /// <summary>Sum of the analyzers' execution times as the driver measures them, and the count of their diagnostics.</summary>
-    public static async Task<(double Ms, int Diagnostics)> AnalyzersAsync(CSharpCompilation compilation, AnalyzerSet set)
+    /// <summary>
+    /// One driver run over the analyzers of <paramref name="group"/>: for each set, the sum of its
+    /// analyzers' execution times as the driver measures them, and the count of its diagnostics.
+    /// </summary>
+    public static async Task<Dictionary<string, (double Ms, int Diagnostics)>> AnalyzersAsync(CSharpCompilation compilation, List<AnalyzerSet> group)
     {
         var exceptions = new List<string>();
         var options = new CompilationWithAnalyzersOptions(
@@ -200,21 +212,23 @@ internal static class Measure
             concurrentAnalysis: false,
             logAnalyzerExecutionTime: true,
             reportSuppressedDiagnostics: false);
-        var withAnalyzers = compilation.Clone().WithAnalyzers(set.Analyzers, options);
+        var analyzers = group.SelectMany(set => set.Analyzers).Distinct().ToImmutableArray();
+        var withAnalyzers = compilation.Clone().WithAnalyzers(analyzers, options);
         var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
         if (exceptions.Count > 0 || diagnostics.Any(d => d.Id == "AD0001"))
         {
-            throw new InvalidOperationException($"{set.Name} threw: {string.Join("; ", exceptions.Concat(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.GetMessage())))}");
+            throw new InvalidOperationException($"{group[0].Run} threw: {string.Join("; ", exceptions.Concat(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.GetMessage())))}");
         }
 
-        var total = TimeSpan.Zero;
-        foreach (var analyzer in set.Analyzers)
+        var times = new Dictionary<DiagnosticAnalyzer, TimeSpan>();
+        foreach (var analyzer in analyzers)
         {
-            total += (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).ExecutionTime;
+            times[analyzer] = (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).ExecutionTime;
         }
 
-        var ids = set.RuleIds.ToHashSet();
-        return (total.TotalMilliseconds, diagnostics.Count(d => ids.Contains(d.Id)));
+        return group.ToDictionary(
+            set => set.Name,
+            set => (set.Analyzers.Sum(a => times[a].TotalMilliseconds), diagnostics.Count(d => set.RuleIds.Contains(d.Id))));
     }
 }
 
@@ -227,6 +241,9 @@ internal static class Machine
             : null;
         return $"{cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, Roslyn {typeof(Compilation).Assembly.GetName().Version}";
     }
+
+    /// <summary>Other processes compete for the cores: their load is part of the result.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>The reference assemblies this project compiles against (written at build time, see the csproj).</summary>
     public static ImmutableArray<MetadataReference> References() =>
