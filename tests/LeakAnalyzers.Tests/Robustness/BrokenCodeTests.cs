@@ -21,8 +21,8 @@ namespace LeakAnalyzers.Tests.Robustness;
 public sealed class BrokenCodeTests
 {
     private const int Seed = 5;
-    private const int CutsPerSource = 10;
-    private const int TokenDeletionsPerSource = 6;
+    private const int CutsPerSource = 6;
+    private const int TokenDeletionsPerSource = 4;
     private const int FixedDiagnosticsPerVariant = 3;
 
     private const string ImplicitUsings = """
