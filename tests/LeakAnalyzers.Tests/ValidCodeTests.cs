@@ -1,8 +1,5 @@
-using System.Reflection;
-using LeakAnalyzers.Rules;
 using LeakAnalyzers.Tests.Infrastructure;
 using LeakAnalyzers.Tests.Verification;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 
 namespace LeakAnalyzers.Tests;
@@ -16,7 +13,7 @@ public sealed class ValidCodeTests
     [Fact]
     public async Task No_analyzer_reports_anything_on_valid_code()
     {
-        var analyzers = AllAnalyzers();
+        var analyzers = AllComponents.Analyzers().ToArray();
         Assert.NotEmpty(analyzers);
 
         var folder = Repository.PathOf("tests", "ValidCode");
@@ -34,15 +31,6 @@ public sealed class ValidCodeTests
 
         await test.VerifyDiagnosticsAsync();
     }
-
-    private static DiagnosticAnalyzer[] AllAnalyzers() =>
-        typeof(HttpResponseDisposalAnalyzer).Assembly.GetTypes()
-            .Where(type => type is { IsAbstract: false, IsClass: true } &&
-                           typeof(DiagnosticAnalyzer).IsAssignableFrom(type) &&
-                           type.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
-            .OrderBy(type => type.FullName, StringComparer.Ordinal)
-            .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
-            .ToArray();
 
     private static bool IsBuildOutput(string relativePath)
     {
