@@ -8,11 +8,11 @@ using LeakAnalyzers.Cancellation;
 using LeakAnalyzers.CodeFixes.Infrastructure;
 using LeakAnalyzers.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
@@ -54,6 +54,21 @@ public sealed class PassCancellationTokenCodeFixProvider : RewriteCodeFixProvide
         if (TokensInScope.Find(invocation, types) is { } inScope)
         {
             tokenText = inScope.Expression;
+            if (!SyntaxFacts.IsValidIdentifier(tokenText) && verdict.Acceptors.Any(acceptor => RunsLater(acceptor.Syntax, target)))
+            {
+                // Work that runs later must not read context.RequestAborted (or a field) when it
+                // runs: the request's HttpContext is reused once the request ends. Read it now.
+                if (target.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax } statement)
+                {
+                    return null;
+                }
+
+                var local = LocalNames.Unique("cancellationToken", statement, model);
+                editor.InsertBefore(statement, CancellationRewriter.OnLineOf(
+                    (StatementSyntax)ParseStatement($"var {local} = {tokenText};").WithAdditionalAnnotations(Formatter.Annotation),
+                    statement));
+                tokenText = local;
+            }
         }
         else
         {
@@ -83,6 +98,10 @@ public sealed class PassCancellationTokenCodeFixProvider : RewriteCodeFixProvide
         var changedRoot = await changed.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         return changedRoot is null ? null : changed.WithSyntaxRoot(CancellationRewriter.AddImports(changedRoot, imports));
     }
+
+    /// <summary>A call inside a lambda or local function of the fire-and-forget call: it runs after the caller moved on.</summary>
+    private static bool RunsLater(SyntaxNode acceptor, SyntaxNode fireAndForget) =>
+        acceptor.Ancestors().TakeWhile(ancestor => ancestor != fireAndForget).Any(ancestor => ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax);
 
     /// <summary>
     /// The method or local function around the call, when an optional parameter can be added without

@@ -341,6 +341,44 @@ public sealed class FireAndForgetCodeFixTests
         """).VerifyCodeFixAsync();
 
     [Fact]
+    public Task Fix_reads_request_aborted_before_background_work_starts() => Fix("""
+        using Microsoft.AspNetCore.Http;
+
+        public static class Audit
+        {
+            public static IResult Accept(HttpContext context, HttpClient client)
+            {
+                var path = context.Request.Path.Value;
+                _ = [|Task.Run(async () =>
+                {
+                    var audit = await client.GetStringAsync("http://localhost/audit?path=" + path);
+                    Console.WriteLine(audit.Length);
+                })|];
+
+                return Results.Ok();
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Http;
+
+        public static class Audit
+        {
+            public static IResult Accept(HttpContext context, HttpClient client)
+            {
+                var path = context.Request.Path.Value;
+                var cancellationToken = context.RequestAborted;
+                _ = Task.Run(async () =>
+                {
+                    var audit = await client.GetStringAsync("http://localhost/audit?path=" + path, cancellationToken);
+                    Console.WriteLine(audit.Length);
+                }, cancellationToken);
+
+                return Results.Ok();
+            }
+        }
+        """).VerifyCodeFixAsync();
+
+    [Fact]
     public Task Fix_in_an_async_method_uses_a_source_field_and_names_skipped_optional_parameters() => Fix("""
         using System.Net.Http.Json;
 
