@@ -42,7 +42,7 @@ public sealed class HttpClientPerCallAnalyzer : DiagnosticAnalyzer
         var creation = (IObjectCreationOperation)context.Operation;
         var types = ownership.Types;
         if (!WellKnownTypes.InheritsFrom(creation.Type, types.HttpClient) ||
-            !IsPerCall(creation, context.ContainingSymbol) ||
+            !IsPerCall(creation, context.ContainingSymbol, context.Compilation, context.CancellationToken) ||
             SharesItsHandler(creation, types) ||
             (types.IsTestProject && IgnoresTests(context, creation)))
         {
@@ -72,10 +72,16 @@ public sealed class HttpClientPerCallAnalyzer : DiagnosticAnalyzer
     /// constructors and the body of Main (or top-level statements) run once. Lambdas inside
     /// Main, such as minimal API handlers, run per request again.
     /// </summary>
-    private static bool IsPerCall(IOperation creation, ISymbol containingSymbol) =>
+    private static bool IsPerCall(IOperation creation, ISymbol containingSymbol, Compilation compilation, System.Threading.CancellationToken cancellationToken) =>
         OperationNavigation.Root(creation) is not (IFieldInitializerOperation or IPropertyInitializerOperation or IParameterInitializerOperation) &&
         containingSymbol is not IMethodSymbol { MethodKind: MethodKind.StaticConstructor } &&
-        !(containingSymbol is IMethodSymbol { IsStatic: true, Name: "Main" or "<Main>$" } && OperationNavigation.EnclosingFunction(creation) is null);
+        !(OperationNavigation.EnclosingFunction(creation) is null && IsEntryPoint(containingSymbol, compilation, cancellationToken));
+
+    /// <summary>The program's entry point (top-level statements included); only an executable has one.</summary>
+    private static bool IsEntryPoint(ISymbol symbol, Compilation compilation, System.Threading.CancellationToken cancellationToken) =>
+        symbol is IMethodSymbol { IsStatic: true, Name: "Main" or "<Main>$" } &&
+        compilation.Options.OutputKind is not (OutputKind.DynamicallyLinkedLibrary or OutputKind.NetModule) &&
+        SymbolEqualityComparer.Default.Equals(compilation.GetEntryPoint(cancellationToken), symbol);
 
     /// <summary><c>new HttpClient(sharedHandler, disposeHandler: false)</c> reuses the handler's pool: the recommended per-call shape.</summary>
     private static bool SharesItsHandler(IObjectCreationOperation creation, WellKnownTypes types)

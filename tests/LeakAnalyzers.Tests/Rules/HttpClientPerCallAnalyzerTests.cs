@@ -158,6 +158,18 @@ public sealed class HttpClientPerCallAnalyzerTests
         """, test => test.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
 
     [Fact]
+    public Task A_library_method_named_Main_is_not_an_entry_point() => VerifyAnalyzer.DiagnosticsAsync("""
+        public static class Jobs
+        {
+            public static async Task Main(string url)
+            {
+                using var client = [|new HttpClient()|];
+                await client.GetStringAsync(url);
+            }
+        }
+        """);
+
+    [Fact]
     public Task Own_handler_even_with_dispose_handler_false_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
