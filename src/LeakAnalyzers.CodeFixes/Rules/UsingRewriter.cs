@@ -220,7 +220,7 @@ internal static class UsingRewriter
             IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
             IsUsedByReturnedWork(local, statement, model, cancellationToken) ||
             IsCapturedByAFunction(local, statement, model, cancellationToken) ||
-            ReferencesOf(local, statement, model, cancellationToken).Any(reference => FlowsIntoUnawaitedWork(reference, model, cancellationToken)))
+            ReferencesOf(local, statement, model, cancellationToken).Any(reference => !IsInLinqLambda(reference, model, cancellationToken) && FlowsIntoUnawaitedWork(reference, model, cancellationToken)))
         {
             // A using variable is read-only, so reassigning it would no longer compile; and
             // disposing it at the end of the scope would pull it from under work that may
@@ -419,6 +419,13 @@ internal static class UsingRewriter
 
         foreach (var function in scope.DescendantNodes().Where(node => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
         {
+            if (IsLinqLambda(function, model, cancellationToken))
+            {
+                // ids.Select(id => LoadAsync(id, cts.Token)) runs when the sequence is consumed, in this
+                // method (await Task.WhenAll(tasks)); a returned sequence is caught by IsUsedByReturnedWork.
+                continue;
+            }
+
             foreach (var identifier in function.DescendantNodes().OfType<IdentifierNameSyntax>())
             {
                 if (identifier.Identifier.ValueText == local.Name &&
@@ -431,6 +438,17 @@ internal static class UsingRewriter
 
         return false;
     }
+
+    /// <summary>A lambda passed straight to a System.Linq.Enumerable method (Select, Where, ...).</summary>
+    private static bool IsLinqLambda(SyntaxNode function, SemanticModel model, CancellationToken cancellationToken) =>
+        function is AnonymousFunctionExpressionSyntax { Parent: ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax call } } &&
+        model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { ContainingType: { } type } &&
+        type.ToDisplayString() == "System.Linq.Enumerable";
+
+    /// <summary>The reference is inside a LINQ lambda (and no other function between).</summary>
+    private static bool IsInLinqLambda(SyntaxNode reference, SemanticModel model, CancellationToken cancellationToken) =>
+        reference.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) is { } function &&
+        IsLinqLambda(function, model, cancellationToken);
 
     /// <summary>The identifiers after <paramref name="declaration"/> in its scope that read the local.</summary>
     private static IEnumerable<IdentifierNameSyntax> ReferencesOf(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken) =>

@@ -299,6 +299,54 @@ public sealed class CancellationTokenSourceDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task Fix_is_offered_for_a_source_used_in_a_linq_fan_out() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<int> Sync(IReadOnlyList<int> ids, Func<int, CancellationToken, Task> upsert, CancellationToken cancellationToken)
+            {
+                var timeout = [|CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|];
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                var tasks = ids.Where(id => id > 0).Select(id => upsert(id, timeout.Token));
+                await Task.WhenAll(tasks);
+                return ids.Count;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<int> Sync(IReadOnlyList<int> ids, Func<int, CancellationToken, Task> upsert, CancellationToken cancellationToken)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                var tasks = ids.Where(id => id > 0).Select(id => upsert(id, timeout.Token));
+                await Task.WhenAll(tasks);
+                return ids.Count;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_is_not_offered_for_a_returned_linq_fan_out() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            IEnumerable<Task> Start(IReadOnlyList<int> ids, Func<int, CancellationToken, Task> upsert, CancellationToken cancellationToken)
+            {
+                var timeout = [|CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|];
+                return ids.Select(id => upsert(id, timeout.Token));
+            }
+        }
+        """, """
+        class C
+        {
+            IEnumerable<Task> Start(IReadOnlyList<int> ids, Func<int, CancellationToken, Task> upsert, CancellationToken cancellationToken)
+            {
+                var timeout = [|CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|];
+                return ids.Select(id => upsert(id, timeout.Token));
+            }
+        }
+        """);
+
+    [Fact]
     public Task Fix_is_not_offered_for_a_chained_source_whose_task_is_returned() => VerifyFix.CodeFixAsync("""
         class C
         {
