@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace LeakAnalyzers;
@@ -8,6 +9,7 @@ internal sealed class WellKnownTypes
     private WellKnownTypes(Compilation compilation)
     {
         IDisposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
+        IEnumerable = compilation.GetSpecialType(SpecialType.System_Collections_IEnumerable);
         IAsyncDisposable = compilation.GetTypeByMetadataName("System.IAsyncDisposable");
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
         TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
@@ -43,6 +45,7 @@ internal sealed class WellKnownTypes
     public static WellKnownTypes Create(Compilation compilation) => new(compilation);
 
     public INamedTypeSymbol IDisposable { get; }
+    public INamedTypeSymbol IEnumerable { get; }
     public INamedTypeSymbol? IAsyncDisposable { get; }
     public INamedTypeSymbol? Task { get; }
     public INamedTypeSymbol? TaskOfT { get; }
@@ -80,6 +83,21 @@ internal sealed class WellKnownTypes
         }
 
         return type;
+    }
+
+    /// <summary>The types of <paramref name="metadataNames"/> that the compilation knows, in order.</summary>
+    public static ImmutableArray<INamedTypeSymbol> ResolveAll(Compilation compilation, params string[] metadataNames)
+    {
+        var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>(metadataNames.Length);
+        foreach (var name in metadataNames)
+        {
+            if (compilation.GetTypeByMetadataName(name) is { } type)
+            {
+                builder.Add(type);
+            }
+        }
+
+        return builder.ToImmutable();
     }
 
     public static bool Implements(ITypeSymbol type, INamedTypeSymbol? @interface)

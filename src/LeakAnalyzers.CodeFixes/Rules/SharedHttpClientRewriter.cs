@@ -213,11 +213,10 @@ internal static class SharedHttpClientRewriter
             return true;
         }
 
-        options.TryGetValue(OptionKeys.DisposingMethods, out var disposing);
-        options.TryGetValue(OptionKeys.OwnershipTransferMethods, out var transferring);
+        var policy = OwnershipPolicy.Read(options, MethodNameList.Parse);
         return ArgumentOwnership.HasOwnershipAttribute(parameter) ||
-               MethodNameList.Parse(disposing).Contains(invocation.TargetMethod) ||
-               MethodNameList.Parse(transferring).Contains(invocation.TargetMethod);
+               policy.DisposingMethods.Contains(invocation.TargetMethod) ||
+               policy.OwnershipTransferMethods.Contains(invocation.TargetMethod);
     }
 
     /// <summary>Unwrapping <paramref name="body"/> into <paramref name="scope"/> would put two locals of one name in a scope.</summary>

@@ -493,10 +493,7 @@ internal static class UsingRewriter
     private static bool IsUsedByReturnedWork(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
     {
         var function = declaration.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
-        if (function is null || function is CompilationUnitSyntax ||
-            function.ChildTokens().Any(t => t.IsKind(SyntaxKind.AsyncKeyword)) ||
-            (function is BaseMethodDeclarationSyntax method && method.Modifiers.Any(SyntaxKind.AsyncKeyword)) ||
-            (function is LocalFunctionStatementSyntax localFunction && localFunction.Modifiers.Any(SyntaxKind.AsyncKeyword)))
+        if (function is null or CompilationUnitSyntax || IsInAsyncFunction(declaration))
         {
             return false;
         }
@@ -527,7 +524,7 @@ internal static class UsingRewriter
     private static bool IsDeferredWork(ITypeSymbol? type) =>
         type is not null &&
         (type.TypeKind == TypeKind.Delegate ||
-         type.GetMembers("GetAwaiter").Length > 0 ||
+         IsAwaitable(type) ||
          type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T ||
          type.Name == "IAsyncEnumerable");
 
@@ -599,16 +596,12 @@ internal static class UsingRewriter
             }
 
             var asyncDisposable = model.Compilation.GetTypeByMetadataName("System.IAsyncDisposable");
-            if (PreferAwaitUsing && DeclarationsAllowed && Implements(type, asyncDisposable) && UsingRewriter.IsInAsyncFunction(position))
+            if (PreferAwaitUsing && DeclarationsAllowed && WellKnownTypes.Implements(type, asyncDisposable) && UsingRewriter.IsInAsyncFunction(position))
             {
                 return UsingKind.AwaitUsing;
             }
 
-            return Implements(type, model.Compilation.GetSpecialType(SpecialType.System_IDisposable)) ? UsingKind.Using : UsingKind.None;
+            return WellKnownTypes.Implements(type, model.Compilation.GetSpecialType(SpecialType.System_IDisposable)) ? UsingKind.Using : UsingKind.None;
         }
-
-        private static bool Implements(ITypeSymbol type, INamedTypeSymbol? @interface) =>
-            @interface is not null &&
-            (SymbolEqualityComparer.Default.Equals(type, @interface) || type.AllInterfaces.Contains(@interface, SymbolEqualityComparer.Default));
     }
 }

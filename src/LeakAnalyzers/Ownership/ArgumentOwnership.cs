@@ -123,7 +123,7 @@ internal static class ArgumentOwnership
     private static bool IsCollectionStore(IMethodSymbol method, OwnershipContext context) =>
         System.Array.IndexOf(CollectionStoreMethodNames, method.Name) >= 0 &&
         method.ContainingType is { } type &&
-        WellKnownTypes.Implements(type, context.Compilation.GetSpecialType(SpecialType.System_Collections_IEnumerable));
+        WellKnownTypes.Implements(type, context.Types.IEnumerable);
 
     /// <summary>Disposable wrappers that are documented never to dispose what they are given.</summary>
     private static bool NeverOwnsItsArguments(ITypeSymbol createdType, IObjectCreationOperation creation, WellKnownTypes types)

@@ -28,13 +28,8 @@ internal sealed class OwnershipContext
 
     public WellKnownTypes Types { get; }
 
-    public OwnershipPolicy GetPolicy(SyntaxTree tree)
-    {
-        var options = _options.AnalyzerConfigOptionsProvider.GetOptions(tree);
-        options.TryGetValue(OptionKeys.OwnershipTransferMethods, out var transfer);
-        options.TryGetValue(OptionKeys.DisposingMethods, out var disposing);
-        return new OwnershipPolicy(_methodLists.Get(transfer), _methodLists.Get(disposing));
-    }
+    public OwnershipPolicy GetPolicy(SyntaxTree tree) =>
+        OwnershipPolicy.Read(_options.AnalyzerConfigOptionsProvider.GetOptions(tree), _methodLists.Get);
 
     /// <summary>The operation tree of a declaration in this compilation (for same-compilation callees); null for other compilations.</summary>
     public IOperation? GetOperation(SyntaxNode declaration)
@@ -62,6 +57,14 @@ internal sealed class OwnershipContext
 /// <summary>The user's escape hatches that apply to one file.</summary>
 internal readonly struct OwnershipPolicy
 {
+    /// <summary>Reads the two method lists of a file's options; <paramref name="parse"/> may cache.</summary>
+    public static OwnershipPolicy Read(AnalyzerConfigOptions options, System.Func<string?, MethodNameList> parse)
+    {
+        options.TryGetValue(OptionKeys.OwnershipTransferMethods, out var transfer);
+        options.TryGetValue(OptionKeys.DisposingMethods, out var disposing);
+        return new OwnershipPolicy(parse(transfer), parse(disposing));
+    }
+
     public OwnershipPolicy(MethodNameList ownershipTransferMethods, MethodNameList disposingMethods)
     {
         OwnershipTransferMethods = ownershipTransferMethods;

@@ -48,23 +48,33 @@ public sealed class ConfigurationAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var reportedKeys = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+
+            // Every tree sees the global options and usually the same .editorconfig values:
+            // validate each key/value pair once (type names cost a lookup each).
+            var checkedSettings = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
             var provider = start.Options.AnalyzerConfigOptionsProvider;
             var compilation = start.Compilation;
             start.RegisterSyntaxTreeAction(treeContext =>
             {
-                Check(provider.GlobalOptions, compilation, reportedKeys, treeContext.ReportDiagnostic);
-                Check(provider.GetOptions(treeContext.Tree), compilation, reportedKeys, treeContext.ReportDiagnostic);
+                Check(provider.GlobalOptions, compilation, reportedKeys, checkedSettings, treeContext.ReportDiagnostic);
+                Check(provider.GetOptions(treeContext.Tree), compilation, reportedKeys, checkedSettings, treeContext.ReportDiagnostic);
             });
         });
     }
 
-    private static void Check(AnalyzerConfigOptions options, Compilation compilation, ConcurrentDictionary<string, bool> reportedKeys, Action<Diagnostic> report)
+    private static void Check(
+        AnalyzerConfigOptions options,
+        Compilation compilation,
+        ConcurrentDictionary<string, bool> reportedKeys,
+        ConcurrentDictionary<string, bool> checkedSettings,
+        Action<Diagnostic> report)
     {
         foreach (var key in options.Keys)
         {
             if (!key.StartsWith(OptionKeys.Prefix, StringComparison.OrdinalIgnoreCase) ||
                 !options.TryGetValue(key, out var value) ||
-                reportedKeys.ContainsKey(key))
+                reportedKeys.ContainsKey(key) ||
+                !checkedSettings.TryAdd(key.ToLowerInvariant() + "=" + value, true))
             {
                 continue;
             }

@@ -87,16 +87,7 @@ public sealed class PerRequestClientDisposalAnalyzer : DiagnosticAnalyzer
         public ClientTypes(Compilation compilation, WellKnownTypes types)
         {
             _types = types;
-            var known = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
-            foreach (var name in KnownClientTypeNames)
-            {
-                if (compilation.GetTypeByMetadataName(name) is { } type)
-                {
-                    known.Add(type);
-                }
-            }
-
-            _known = known.ToImmutable();
+            _known = WellKnownTypes.ResolveAll(compilation, KnownClientTypeNames);
             _configured = new TypeNameListCache(compilation);
         }
 

@@ -259,8 +259,8 @@ public sealed class StaticRequestCollectionAnalyzer : DiagnosticAnalyzer
 
         public CollectionTypes(Compilation compilation)
         {
-            _dictionaries = Resolve(compilation, "System.Collections.Generic.IDictionary`2", "System.Collections.Generic.IReadOnlyDictionary`2");
-            _collections = Resolve(
+            _dictionaries = WellKnownTypes.ResolveAll(compilation, "System.Collections.Generic.IDictionary`2", "System.Collections.Generic.IReadOnlyDictionary`2");
+            _collections = WellKnownTypes.ResolveAll(
                 compilation,
                 "System.Collections.Generic.ICollection`1",
                 "System.Collections.Generic.IReadOnlyCollection`1",
@@ -330,20 +330,6 @@ public sealed class StaticRequestCollectionAnalyzer : DiagnosticAnalyzer
             }
 
             return null;
-        }
-
-        private static ImmutableArray<INamedTypeSymbol> Resolve(Compilation compilation, params string[] names)
-        {
-            var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
-            foreach (var name in names)
-            {
-                if (compilation.GetTypeByMetadataName(name) is { } type)
-                {
-                    builder.Add(type);
-                }
-            }
-
-            return builder.ToImmutable();
         }
     }
 }

@@ -575,6 +575,52 @@ public sealed class HttpResponseDisposalAnalyzerTests
             """)));
 
     [Fact]
+    public Task Readers_that_leave_the_stream_open_and_deserializers_only_read() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Text.Json;
+
+        class C
+        {
+            async Task<string> LeftOpen(HttpClient client)
+            {
+                var stream = await [|client.GetStreamAsync("http://localhost/")|];
+                using var reader = new StreamReader(stream, leaveOpen: true);
+                return await reader.ReadToEndAsync();
+            }
+
+            async Task<T?> Deserialized<T>(HttpClient client)
+            {
+                var stream = await [|client.GetStreamAsync("http://localhost/")|];
+                return await JsonSerializer.DeserializeAsync<T>(stream);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task HandlesResourceDisposal_parameters_and_ref_parameters_take_ownership() => VerifyAnalyzer.DiagnosticsAsync("""
+        namespace Company.Annotations
+        {
+            [AttributeUsage(AttributeTargets.Parameter)]
+            sealed class HandlesResourceDisposalAttribute : Attribute { }
+        }
+
+        class C
+        {
+            async Task Handled(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                Close(response);
+            }
+
+            static void Close([Company.Annotations.HandlesResourceDisposal] HttpResponseMessage response) { }
+
+            void Replace(HttpClient client, ref HttpResponseMessage? slot)
+            {
+                slot = client.Send(new HttpRequestMessage());
+            }
+        }
+        """);
+
+    [Fact]
     public Task Non_disposable_wrapper_does_not_take_ownership() => VerifyAnalyzer.DiagnosticsAsync("""
         sealed class StatusView
         {
