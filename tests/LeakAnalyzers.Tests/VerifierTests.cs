@@ -1,4 +1,7 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer>;
 using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer, LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider>;
@@ -122,5 +125,27 @@ public sealed class VerifierTests
         const string source = "class C { object M() => Grpc.Net.Client.GrpcChannel.ForAddress(\"http://localhost/\"); }";
         await Assert.ThrowsAnyAsync<Exception>(() => VerifyAnalyzer.DiagnosticsAsync(source));
         await VerifyAnalyzer.DiagnosticsAsync(source, test => test.Packages.AddRange(new[] { "Grpc.Net.Client", "Grpc.Net.Common", "Grpc.Core.Api" }));
+    }
+
+    [Fact]
+    public async Task An_analyzer_exception_fails()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => LeakAnalyzers.Tests.Verification.Verify<ThrowingAnalyzer>.DiagnosticsAsync("class C { }"));
+        Assert.Contains("AD0001", failure.Message);
+    }
+
+    /// <summary>Reports nothing and throws on every file, as a crashing rule would. (A test double, never loaded by a compiler.)</summary>
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the attribute would make this assembly an analyzer assembly (RS1036, RS1038, RS1041).
+    private sealed class ThrowingAnalyzer : DiagnosticAnalyzer
+#pragma warning restore RS1001
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer.Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterSyntaxTreeAction(_ => throw new InvalidOperationException("crash"));
+        }
     }
 }

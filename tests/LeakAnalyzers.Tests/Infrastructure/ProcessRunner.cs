@@ -93,7 +93,8 @@ public static class ProcessRunner
         }
     }
 
-    private static void DotNetEnvironment(IDictionary<string, string?> environment)
+    /// <summary>The environment every child <c>dotnet</c> gets (also long-running ones, such as a language server).</summary>
+    public static void DotNetEnvironment(IDictionary<string, string?> environment)
     {
         // `dotnet test` hands the test host MSBuild variables that point into its own build; a
         // child build must find its SDK by itself.

@@ -650,6 +650,33 @@ public sealed class HttpClientPerCallAnalyzerTests
         }
         """, FactoryFirst);
 
+
+    [Fact]
+    public Task The_shared_client_is_the_second_action_where_a_factory_is_in_scope() => VerifyFix.CodeFixAsync("""
+        class Invoices
+        {
+            private readonly IHttpClientFactory _factory;
+
+            public Invoices(IHttpClientFactory factory) => _factory = factory;
+
+            public Task<string> Get() => [|new HttpClient()|].GetStringAsync("http://localhost/");
+        }
+        """, """
+        class Invoices
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private readonly IHttpClientFactory _factory;
+
+            public Invoices(IHttpClientFactory factory) => _factory = factory;
+
+            public Task<string> Get() => s_httpClient.GetStringAsync("http://localhost/");
+        }
+        """, test =>
+        {
+            test.CodeActionIndex = 1;
+            test.CodeActionEquivalenceKey = ReuseHttpClientCodeFixProvider.SharedFieldTitle;
+        });
+
     [Theory]
     [InlineData("using var client = new HttpClient(;")]
     [InlineData("var client = new HttpClient { BaseAddress = }; client.")]

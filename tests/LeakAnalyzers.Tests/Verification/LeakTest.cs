@@ -23,6 +23,9 @@ public class LeakTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeF
 {
     private const string ReferencedProjectName = "ReferencedProject";
 
+    /// <summary>Beside the test documents (<c>/0/Test0.cs</c>, ...), where the SDK writes it: under <c>obj/</c>, a generated file.</summary>
+    private const string ImplicitUsingsPath = "/0/obj/GlobalUsings.g.cs";
+
     /// <summary>What the .NET SDK's implicit usings give a console or library project (C# 10 and later).</summary>
     private const string ImplicitUsings = """
         global using global::System;
@@ -109,7 +112,7 @@ public class LeakTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeF
             // The same document in every state, so the library's document-count checks hold.
             foreach (var state in new[] { TestState, FixedState, BatchFixedState }.Where(state => state == TestState || state.Sources.Count > 0))
             {
-                state.Sources.Add(($"{DefaultFilePathPrefix[..DefaultFilePathPrefix.LastIndexOf('/')]}/obj/GlobalUsings.g.cs", ImplicitUsings));
+                state.Sources.Add((ImplicitUsingsPath, ImplicitUsings));
             }
         }
 
