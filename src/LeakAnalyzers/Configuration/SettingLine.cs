@@ -27,7 +27,7 @@ internal sealed class SettingLine
     /// <summary>The value's text on its line.</summary>
     public Location Location { get; }
 
-    /// <summary>The same key and value; the compiler may have cut a trailing <c># comment</c> off the value.</summary>
+    /// <summary>The same key and value; the compiler cuts a trailing <c># comment</c> or <c>; comment</c> off the value.</summary>
     public bool Matches(string key, string value)
     {
         if (!string.Equals(Key, key, StringComparison.OrdinalIgnoreCase))
@@ -35,14 +35,30 @@ internal sealed class SettingLine
             return false;
         }
 
-        value = value.Trim();
-        if (!Value.StartsWith(value, StringComparison.Ordinal))
+        var rest = DroppedText(value);
+        return rest is not null && (rest.Length == 0 || rest[0] is '#' or ';');
+    }
+
+    /// <summary>
+    /// What follows the value the compiler read, when it cut the line at a <c>;</c>: in a list,
+    /// that is entries separated by semicolons, which the compiler reads as a comment.
+    /// </summary>
+    public string? EntriesAfterSemicolon(string value)
+    {
+        if (DroppedText(value) is not { Length: > 1 } rest || rest[0] != ';')
         {
-            return false;
+            return null;
         }
 
-        var rest = Value.Substring(value.Length).TrimStart();
-        return rest.Length == 0 || rest[0] is '#' or ';';
+        var comment = rest.IndexOf('#');
+        var entries = (comment < 0 ? rest.Substring(1) : rest.Substring(1, comment - 1)).Trim();
+        return entries.Length > 0 ? entries : null;
+    }
+
+    private string? DroppedText(string value)
+    {
+        value = value.Trim();
+        return Value.StartsWith(value, StringComparison.Ordinal) ? Value.Substring(value.Length).TrimStart() : null;
     }
 
     public static bool IsSettingsFile(string path)

@@ -46,6 +46,14 @@ public sealed class ConfigurationAnalyzer : DiagnosticAnalyzer
                     : $"'{value}' ignored (expected a positive number of seconds, such as 30); {TimeoutDefault}",
         }.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
 
+    private static readonly ImmutableHashSet<string> ListKeys = ImmutableHashSet.Create(
+        StringComparer.OrdinalIgnoreCase,
+        OptionKeys.OwnershipTransferMethods,
+        OptionKeys.DisposingMethods,
+        OptionKeys.ClientTypes,
+        OptionKeys.ClientTypesExclude,
+        OptionKeys.RequestTypes);
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
     public override void Initialize(AnalysisContext context)
@@ -83,6 +91,13 @@ public sealed class ConfigurationAnalyzer : DiagnosticAnalyzer
                         var problem = Validators.TryGetValue(key, out var validate)
                             ? validate(value.Trim(), compilation)
                             : UnknownKey(key);
+                        var line = problem is null && !ListKeys.Contains(key) ? null : settingLines.Value.FirstOrDefault(l => l.Matches(key, value));
+                        if (ListKeys.Contains(key) && line?.EntriesAfterSemicolon(value) is { } dropped)
+                        {
+                            problem = (problem is null ? "" : problem + "; ") +
+                                      $"'{dropped}' after ';' ignored (.editorconfig and .globalconfig read ';' and '#' as the start of a comment: separate entries with commas)";
+                        }
+
                         if (problem is null || !reportedKeys.TryAdd(key, true))
                         {
                             continue;
@@ -90,7 +105,6 @@ public sealed class ConfigurationAnalyzer : DiagnosticAnalyzer
 
                         // A tree's options include the global ones: a value equal to the global one came from there.
                         var fromGlobal = source is null || (global.TryGetValue(key, out var globalValue) && globalValue == value);
-                        var line = settingLines.Value.FirstOrDefault(l => l.Matches(key, value));
                         var origin = line is not null ? ""
                             : fromGlobal ? " (set in a .globalconfig)"
                             : $" (set in the .editorconfig that applies to {source})";

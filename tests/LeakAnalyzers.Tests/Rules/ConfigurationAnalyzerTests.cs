@@ -128,6 +128,23 @@ public sealed class ConfigurationAnalyzerTests
     }
 
     [Fact]
+    public async Task List_entries_after_a_semicolon_are_named_because_the_compiler_reads_a_comment()
+    {
+        var diagnostic = Assert.Single(await AnalyzeAsync(
+            "leak_analyzers.client_types = System.Net.Sockets.TcpClient; System.Net.Mail.SmtpClient # SDK clients",
+            configAsAdditionalFiles: true));
+
+        Assert.Equal("'leak_analyzers.client_types = System.Net.Sockets.TcpClient': 'System.Net.Mail.SmtpClient' after ';' ignored (.editorconfig and .globalconfig read ';' and '#' as the start of a comment: separate entries with commas)", diagnostic.GetMessage());
+        Assert.Equal(3, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+    }
+
+    [Fact]
+    public async Task A_comment_after_a_valid_value_is_not_reported()
+    {
+        Assert.Empty(await AnalyzeAsync("leak_analyzers.client_types = System.Net.Sockets.TcpClient # SDK clients\nleak_analyzers.default_timeout = 10 ; seconds", configAsAdditionalFiles: true));
+    }
+
+    [Fact]
     public async Task Valid_values_and_other_tools_keys_are_not_reported()
     {
         var diagnostics = await AnalyzeAsync("""
