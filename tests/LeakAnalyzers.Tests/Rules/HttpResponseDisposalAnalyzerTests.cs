@@ -169,7 +169,7 @@ public sealed class HttpResponseDisposalAnalyzerTests
         }
         """);
 
-    // ---- Near misses (RULES.md "Shared definitions") -----------------------------------------
+    // ---- Near misses (docs/ownership.md) -----------------------------------------
 
     [Fact]
     public Task Using_statement_declaration_and_await_using_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
