@@ -21,6 +21,12 @@ public class LeakTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeF
     where TAnalyzer : DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
+    /// <summary>Where <see cref="EditorConfig"/> is written: at the root, so it applies to every document.</summary>
+    public const string EditorConfigPath = "/.editorconfig";
+
+    /// <summary>Where <see cref="GlobalConfig"/> is written.</summary>
+    public const string GlobalConfigPath = "/.globalconfig";
+
     private const string ReferencedProjectName = "ReferencedProject";
 
     /// <summary>Beside the test documents (<c>/0/Test0.cs</c>, ...), where the SDK writes it: under <c>obj/</c>, a generated file.</summary>
@@ -57,6 +63,13 @@ public class LeakTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeF
 
     /// <summary>Lines of a <c>.globalconfig</c> (<c>is_global = true</c> is added), for options that apply to the whole project.</summary>
     public string? GlobalConfig { get; set; }
+
+    /// <summary>
+    /// Hands the <c>.editorconfig</c> and <c>.globalconfig</c> to the analyzers as additional files
+    /// too, at the same paths, as the package's build/LeakAnalyzers.targets does: LEAK900 then
+    /// points at the setting's line in them.
+    /// </summary>
+    public bool ConfigFilesAsAdditionalFiles { get; set; }
 
     public LanguageVersion LanguageVersion { get; set; } = LanguageVersion.Latest;
 
@@ -116,10 +129,15 @@ public class LeakTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeF
             }
         }
 
-        TestState.AnalyzerConfigFiles.Add(("/.editorconfig", $"root = true{Environment.NewLine}{Environment.NewLine}[*.cs]{Environment.NewLine}{EditorConfig}{Environment.NewLine}"));
+        TestState.AnalyzerConfigFiles.Add((EditorConfigPath, $"root = true{Environment.NewLine}{Environment.NewLine}[*.cs]{Environment.NewLine}{EditorConfig}{Environment.NewLine}"));
         if (GlobalConfig is not null)
         {
-            TestState.AnalyzerConfigFiles.Add(("/.globalconfig", $"is_global = true{Environment.NewLine}{GlobalConfig}{Environment.NewLine}"));
+            TestState.AnalyzerConfigFiles.Add((GlobalConfigPath, $"is_global = true{Environment.NewLine}{GlobalConfig}{Environment.NewLine}"));
+        }
+
+        if (ConfigFilesAsAdditionalFiles)
+        {
+            TestState.AdditionalFiles.AddRange(TestState.AnalyzerConfigFiles);
         }
 
         if (ReferencedProjectSources.Count > 0)
