@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace LeakAnalyzers;
@@ -42,7 +43,14 @@ internal sealed class WellKnownTypes
     /// <summary>The compilation references a unit test framework (xunit, NUnit, MSTest, TUnit).</summary>
     public bool IsTestProject { get; }
 
-    public static WellKnownTypes Create(Compilation compilation) => new(compilation);
+    /// <summary>
+    /// One instance per compilation, shared by every rule: each lookup by metadata name visits every
+    /// referenced assembly (a few hundred in an ASP.NET Core project), and in the IDE each edit makes
+    /// a new compilation whose rules would otherwise each resolve the same types again.
+    /// </summary>
+    public static WellKnownTypes Create(Compilation compilation) => PerCompilation.GetValue(compilation, c => new WellKnownTypes(c));
+
+    private static readonly ConditionalWeakTable<Compilation, WellKnownTypes> PerCompilation = new();
 
     public INamedTypeSymbol IDisposable { get; }
     public INamedTypeSymbol IEnumerable { get; }
