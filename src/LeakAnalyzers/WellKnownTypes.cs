@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -31,17 +32,20 @@ internal sealed class WellKnownTypes
         ActionResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Mvc.IActionResult");
         HttpResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Http.IResult");
         DbConnection = compilation.GetTypeByMetadataName("System.Data.Common.DbConnection");
-        IsTestProject =
+        // Four lookups that fail in most compilations, each visiting every reference: made only when a rule asks.
+        _isTestProject = new Lazy<bool>(() =>
             compilation.GetTypeByMetadataName("Xunit.FactAttribute") is not null ||
             compilation.GetTypeByMetadataName("NUnit.Framework.TestAttribute") is not null ||
             compilation.GetTypeByMetadataName("Microsoft.VisualStudio.TestTools.UnitTesting.TestMethodAttribute") is not null ||
-            compilation.GetTypeByMetadataName("TUnit.Core.TestAttribute") is not null;
+            compilation.GetTypeByMetadataName("TUnit.Core.TestAttribute") is not null);
     }
+
+    private readonly Lazy<bool> _isTestProject;
 
     public INamedTypeSymbol? DbConnection { get; }
 
     /// <summary>The compilation references a unit test framework (xunit, NUnit, MSTest, TUnit).</summary>
-    public bool IsTestProject { get; }
+    public bool IsTestProject => _isTestProject.Value;
 
     /// <summary>
     /// One instance per compilation, shared by every rule: each lookup by metadata name visits every
