@@ -10,12 +10,28 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 // dotnet run -c Release --project tests/LeakAnalyzers.Benchmarks [-- --quick] [--sizes 250,1000,4000] [--runs 5] [--fix-all-size 1000] [--no-fix-all]
+//   -- --cold <repo-dir> <project> [--runs 3] [--leak-analyzers label=dll,...]   (see ColdBenchmark)
+//   -- --document-latency [--size 1000] [--edits 5]                              (see DocumentLatencyBenchmark)
+var report = new StringBuilder();
+if (args.Length > 0 && args[0] == "--cold")
+{
+    var exitCode = ColdBenchmark.Run(args, line => Write(line));
+    SaveMarkdown();
+    return exitCode;
+}
+
+if (args.Contains("--document-latency"))
+{
+    await DocumentLatencyBenchmark.RunAsync(args, line => Write(line));
+    SaveMarkdown();
+    return 0;
+}
+
 var quick = args.Contains("--quick");
 var sizes = Option("--sizes")?.Split(',').Select(int.Parse).ToArray() ?? (quick ? new[] { 100, 400 } : new[] { 250, 1000, 4000 });
 var runs = int.Parse(Option("--runs") ?? (quick ? "1" : "3"), CultureInfo.InvariantCulture);
 var fixAllSize = int.Parse(Option("--fix-all-size") ?? (quick ? "400" : "1000"), CultureInfo.InvariantCulture);
 
-var report = new StringBuilder();
 Write($"LeakAnalyzers benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Write($"Machine: {Machine.Describe()}; load average at the start: {Machine.LoadAverage()}");
 Write($"Command: dotnet run -c Release --project tests/LeakAnalyzers.Benchmarks -- {string.Join(' ', args)}".TrimEnd(' ', '-'));
@@ -95,12 +111,16 @@ if (!args.Contains("--no-fix-all"))
 
 WriteTargets();
 Write($"Load average at the end: {Machine.LoadAverage()}");
-if (Option("--markdown") is { } markdownPath)
-{
-    File.WriteAllText(markdownPath, report.ToString());
-}
-
+SaveMarkdown();
 return 0;
+
+void SaveMarkdown()
+{
+    if (Option("--markdown") is { } markdownPath)
+    {
+        File.WriteAllText(markdownPath, report.ToString());
+    }
+}
 
 string? Option(string name)
 {
