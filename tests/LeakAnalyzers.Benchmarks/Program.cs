@@ -12,12 +12,40 @@ using Microsoft.CodeAnalysis.Diagnostics;
 // dotnet run -c Release --project tests/LeakAnalyzers.Benchmarks [-- --quick] [--sizes 250,1000,4000] [--runs 5] [--fix-all-size 1000] [--no-fix-all]
 //   -- --cold <repo-dir> <project> [--runs 3] [--leak-analyzers label=dll,...]   (see ColdBenchmark)
 //   -- --document-latency [--size 1000] [--edits 5]                              (see DocumentLatencyBenchmark)
+//   -- --write-corpus <dir> [--size 1000]                                        (the corpus as a project, for --cold)
 var report = new StringBuilder();
 if (args.Length > 0 && args[0] == "--cold")
 {
     var exitCode = ColdBenchmark.Run(args, line => Write(line));
     SaveMarkdown();
     return exitCode;
+}
+
+if (args.Length > 1 && args[0] == "--write-corpus")
+{
+    // A project of the generated corpus on disk, for --cold: dotnet run ... -- --write-corpus /tmp/corpus [--size 1000]
+    var size = int.Parse(Option("--size") ?? "1000", CultureInfo.InvariantCulture);
+    foreach (var file in ServiceCorpus.Generate(size))
+    {
+        var path = Path.Combine(args[1], file.Name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, file.Text);
+    }
+
+    File.WriteAllText(Path.Combine(args[1], "Corpus.csproj"), """
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+            <ImplicitUsings>disable</ImplicitUsings>
+          </PropertyGroup>
+          <ItemGroup>
+            <FrameworkReference Include="Microsoft.AspNetCore.App" />
+          </ItemGroup>
+        </Project>
+        """);
+    Write($"Wrote {size} corpus files and Corpus.csproj to {args[1]}");
+    return 0;
 }
 
 if (args.Contains("--document-latency"))
