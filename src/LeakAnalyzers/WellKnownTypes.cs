@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace LeakAnalyzers;
@@ -30,19 +32,29 @@ internal sealed class WellKnownTypes
         ActionResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Mvc.IActionResult");
         HttpResult = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Http.IResult");
         DbConnection = compilation.GetTypeByMetadataName("System.Data.Common.DbConnection");
-        IsTestProject =
+        // Four lookups that fail in most compilations, each visiting every reference: made only when a rule asks.
+        _isTestProject = new Lazy<bool>(() =>
             compilation.GetTypeByMetadataName("Xunit.FactAttribute") is not null ||
             compilation.GetTypeByMetadataName("NUnit.Framework.TestAttribute") is not null ||
             compilation.GetTypeByMetadataName("Microsoft.VisualStudio.TestTools.UnitTesting.TestMethodAttribute") is not null ||
-            compilation.GetTypeByMetadataName("TUnit.Core.TestAttribute") is not null;
+            compilation.GetTypeByMetadataName("TUnit.Core.TestAttribute") is not null);
     }
+
+    private readonly Lazy<bool> _isTestProject;
 
     public INamedTypeSymbol? DbConnection { get; }
 
     /// <summary>The compilation references a unit test framework (xunit, NUnit, MSTest, TUnit).</summary>
-    public bool IsTestProject { get; }
+    public bool IsTestProject => _isTestProject.Value;
 
-    public static WellKnownTypes Create(Compilation compilation) => new(compilation);
+    /// <summary>
+    /// One instance per compilation, shared by every rule: each lookup by metadata name visits every
+    /// referenced assembly (a few hundred in an ASP.NET Core project), and in the IDE each edit makes
+    /// a new compilation whose rules would otherwise each resolve the same types again.
+    /// </summary>
+    public static WellKnownTypes Create(Compilation compilation) => PerCompilation.GetValue(compilation, c => new WellKnownTypes(c));
+
+    private static readonly ConditionalWeakTable<Compilation, WellKnownTypes> PerCompilation = new();
 
     public INamedTypeSymbol IDisposable { get; }
     public INamedTypeSymbol IEnumerable { get; }

@@ -10,12 +10,56 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 // dotnet run -c Release --project tests/LeakAnalyzers.Benchmarks [-- --quick] [--sizes 250,1000,4000] [--runs 5] [--fix-all-size 1000] [--no-fix-all]
+//   -- --cold <repo-dir> <project> [--runs 3] [--leak-analyzers label=dll,...]   (see ColdBenchmark)
+//   -- --document-latency [--size 1000] [--edits 5]                              (see DocumentLatencyBenchmark)
+//   -- --write-corpus <dir> [--size 1000]                                        (the corpus as a project, for --cold)
+var report = new StringBuilder();
+if (args.Length > 0 && args[0] == "--cold")
+{
+    var exitCode = ColdBenchmark.Run(args, line => Write(line));
+    SaveMarkdown();
+    return exitCode;
+}
+
+if (args.Length > 1 && args[0] == "--write-corpus")
+{
+    // A project of the generated corpus on disk, for --cold: dotnet run ... -- --write-corpus /tmp/corpus [--size 1000]
+    var size = int.Parse(Option("--size") ?? "1000", CultureInfo.InvariantCulture);
+    foreach (var file in ServiceCorpus.Generate(size))
+    {
+        var path = Path.Combine(args[1], file.Name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, file.Text);
+    }
+
+    File.WriteAllText(Path.Combine(args[1], "Corpus.csproj"), """
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+            <ImplicitUsings>disable</ImplicitUsings>
+          </PropertyGroup>
+          <ItemGroup>
+            <FrameworkReference Include="Microsoft.AspNetCore.App" />
+          </ItemGroup>
+        </Project>
+        """);
+    Write($"Wrote {size} corpus files and Corpus.csproj to {args[1]}");
+    return 0;
+}
+
+if (args.Contains("--document-latency"))
+{
+    await DocumentLatencyBenchmark.RunAsync(args, line => Write(line));
+    SaveMarkdown();
+    return 0;
+}
+
 var quick = args.Contains("--quick");
 var sizes = Option("--sizes")?.Split(',').Select(int.Parse).ToArray() ?? (quick ? new[] { 100, 400 } : new[] { 250, 1000, 4000 });
 var runs = int.Parse(Option("--runs") ?? (quick ? "1" : "3"), CultureInfo.InvariantCulture);
 var fixAllSize = int.Parse(Option("--fix-all-size") ?? (quick ? "400" : "1000"), CultureInfo.InvariantCulture);
 
-var report = new StringBuilder();
 Write($"LeakAnalyzers benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Write($"Machine: {Machine.Describe()}; load average at the start: {Machine.LoadAverage()}");
 Write($"Command: dotnet run -c Release --project tests/LeakAnalyzers.Benchmarks -- {string.Join(' ', args)}".TrimEnd(' ', '-'));
@@ -95,12 +139,16 @@ if (!args.Contains("--no-fix-all"))
 
 WriteTargets();
 Write($"Load average at the end: {Machine.LoadAverage()}");
-if (Option("--markdown") is { } markdownPath)
-{
-    File.WriteAllText(markdownPath, report.ToString());
-}
-
+SaveMarkdown();
 return 0;
+
+void SaveMarkdown()
+{
+    if (Option("--markdown") is { } markdownPath)
+    {
+        File.WriteAllText(markdownPath, report.ToString());
+    }
+}
 
 string? Option(string name)
 {

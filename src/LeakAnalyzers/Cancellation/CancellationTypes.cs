@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace LeakAnalyzers.Cancellation;
@@ -20,7 +21,10 @@ internal sealed class CancellationTypes
         HostApplicationLifetime = compilation.GetTypeByMetadataName("Microsoft.Extensions.Hosting.IHostApplicationLifetime");
     }
 
-    public static CancellationTypes Create(Compilation compilation) => new(compilation);
+    /// <summary>One instance per compilation, shared by LEAK004/005/006 and their fixes (see <see cref="WellKnownTypes.Create"/>).</summary>
+    public static CancellationTypes Create(Compilation compilation) => PerCompilation.GetValue(compilation, c => new CancellationTypes(c));
+
+    private static readonly ConditionalWeakTable<Compilation, CancellationTypes> PerCompilation = new();
 
     public INamedTypeSymbol? CancellationToken { get; }
     public INamedTypeSymbol? CancellationTokenSource { get; }

@@ -24,18 +24,19 @@ public sealed class CancellationTokenSourceDisposalAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var ownership = new OwnershipContext(start.Compilation, start.Options);
-            var sourceType = ownership.Types.CancellationTokenSource;
-            if (sourceType is null)
+            var (compilation, options) = (start.Compilation, start.Options);
+            var state = new DeferredCompilationState<OwnershipContext?>(() =>
             {
-                return;
-            }
+                var context = new OwnershipContext(compilation, options);
+                return context.Types.CancellationTokenSource is null ? null : context;
+            });
 
             start.RegisterOperationAction(
                 operationContext =>
                 {
                     var creation = (IObjectCreationOperation)operationContext.Operation;
-                    if (SymbolEqualityComparer.Default.Equals(creation.Type, sourceType))
+                    if (state.Value is { } ownership &&
+                        SymbolEqualityComparer.Default.Equals(creation.Type, ownership.Types.CancellationTokenSource))
                     {
                         Analyze(operationContext, creation, "new CancellationTokenSource()", ownership);
                     }
@@ -47,7 +48,8 @@ public sealed class CancellationTokenSourceDisposalAnalyzer : DiagnosticAnalyzer
                 {
                     var invocation = (IInvocationOperation)operationContext.Operation;
                     if (invocation.TargetMethod is { IsStatic: true, Name: "CreateLinkedTokenSource" } method &&
-                        SymbolEqualityComparer.Default.Equals(method.ContainingType, sourceType))
+                        state.Value is { } ownership &&
+                        SymbolEqualityComparer.Default.Equals(method.ContainingType, ownership.Types.CancellationTokenSource))
                     {
                         Analyze(operationContext, invocation, "CreateLinkedTokenSource", ownership);
                     }

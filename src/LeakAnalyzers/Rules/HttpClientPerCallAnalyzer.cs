@@ -27,13 +27,22 @@ public sealed class HttpClientPerCallAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var ownership = new OwnershipContext(start.Compilation, start.Options);
-            if (ownership.Types.HttpClient is null)
+            var (compilation, options) = (start.Compilation, start.Options);
+            var state = new DeferredCompilationState<OwnershipContext?>(() =>
             {
-                return;
-            }
+                var context = new OwnershipContext(compilation, options);
+                return context.Types.HttpClient is null ? null : context;
+            });
 
-            start.RegisterOperationAction(operationContext => AnalyzeCreation(operationContext, ownership), OperationKind.ObjectCreation);
+            start.RegisterOperationAction(
+                operationContext =>
+                {
+                    if (state.Value is { } ownership)
+                    {
+                        AnalyzeCreation(operationContext, ownership);
+                    }
+                },
+                OperationKind.ObjectCreation);
         });
     }
 

@@ -24,14 +24,22 @@ public sealed class HttpResponseDisposalAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var ownership = new OwnershipContext(start.Compilation, start.Options);
-            var types = ownership.Types;
-            if (types.HttpMessageInvoker is null || types.HttpResponseMessage is null)
+            var (compilation, options) = (start.Compilation, start.Options);
+            var state = new DeferredCompilationState<OwnershipContext?>(() =>
             {
-                return;
-            }
+                var context = new OwnershipContext(compilation, options);
+                return context.Types.HttpMessageInvoker is null || context.Types.HttpResponseMessage is null ? null : context;
+            });
 
-            start.RegisterOperationAction(operationContext => AnalyzeInvocation(operationContext, ownership), OperationKind.Invocation);
+            start.RegisterOperationAction(
+                operationContext =>
+                {
+                    if (state.Value is { } ownership)
+                    {
+                        AnalyzeInvocation(operationContext, ownership);
+                    }
+                },
+                OperationKind.Invocation);
         });
     }
 

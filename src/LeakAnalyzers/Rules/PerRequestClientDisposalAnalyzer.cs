@@ -39,10 +39,18 @@ public sealed class PerRequestClientDisposalAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var ownership = new OwnershipContext(start.Compilation, start.Options);
-            var clientTypes = new ClientTypes(start.Compilation, ownership.Types);
+            var (compilation, options) = (start.Compilation, start.Options);
+            var state = new DeferredCompilationState<(OwnershipContext Ownership, ClientTypes ClientTypes)>(() =>
+            {
+                var ownership = new OwnershipContext(compilation, options);
+                return (ownership, new ClientTypes(compilation, ownership.Types));
+            });
             start.RegisterOperationAction(
-                operationContext => Analyze(operationContext, operationContext.Operation.Type, ((IObjectCreationOperation)operationContext.Operation).Type?.Name, clientTypes, ownership),
+                operationContext =>
+                {
+                    var (ownership, clientTypes) = state.Value;
+                    Analyze(operationContext, operationContext.Operation.Type, ((IObjectCreationOperation)operationContext.Operation).Type?.Name, clientTypes, ownership);
+                },
                 OperationKind.ObjectCreation);
             start.RegisterOperationAction(
                 operationContext =>
@@ -50,6 +58,7 @@ public sealed class PerRequestClientDisposalAnalyzer : DiagnosticAnalyzer
                     var invocation = (IInvocationOperation)operationContext.Operation;
                     if (IsFactoryName(invocation.TargetMethod.Name))
                     {
+                        var (ownership, clientTypes) = state.Value;
                         Analyze(operationContext, ownership.Types.UnwrapTask(invocation.TargetMethod.ReturnType), invocation.TargetMethod.Name, clientTypes, ownership);
                     }
                 },

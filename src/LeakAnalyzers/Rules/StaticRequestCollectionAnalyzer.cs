@@ -41,9 +41,10 @@ public sealed class StaticRequestCollectionAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var analysis = new Analysis(start.Compilation, start.Options);
-            start.RegisterSymbolAction(symbolContext => AnalyzeTypedField(symbolContext, analysis), SymbolKind.Field);
-            start.RegisterSymbolStartAction(typeContext => AnalyzeUntypedFields(typeContext, analysis), SymbolKind.NamedType);
+            var (compilation, options) = (start.Compilation, start.Options);
+            var analysis = new DeferredCompilationState<Analysis>(() => new Analysis(compilation, options));
+            start.RegisterSymbolAction(symbolContext => AnalyzeTypedField(symbolContext, analysis.Value), SymbolKind.Field);
+            start.RegisterSymbolStartAction(typeContext => AnalyzeUntypedFields(typeContext, analysis.Value), SymbolKind.NamedType);
         });
     }
 

@@ -25,13 +25,22 @@ public sealed class TimeoutAbandonsWorkAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = CancellationTypes.Create(start.Compilation);
-            if (!types.IsUsable)
+            var compilation = start.Compilation;
+            var state = new DeferredCompilationState<CancellationTypes?>(() =>
             {
-                return;
-            }
+                var types = CancellationTypes.Create(compilation);
+                return types.IsUsable ? types : null;
+            });
 
-            start.RegisterOperationAction(operationContext => AnalyzeInvocation(operationContext, types), OperationKind.Invocation);
+            start.RegisterOperationAction(
+                operationContext =>
+                {
+                    if (state.Value is { } types)
+                    {
+                        AnalyzeInvocation(operationContext, types);
+                    }
+                },
+                OperationKind.Invocation);
         });
     }
 
