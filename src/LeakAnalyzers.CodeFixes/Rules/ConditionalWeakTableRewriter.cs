@@ -33,12 +33,16 @@ internal static class ConditionalWeakTableRewriter
             model.GetDeclaredSymbol(declarator, cancellationToken) is not IFieldSymbol field ||
             !IsVisibleOnlyInside(field) ||
             model.Compilation.GetTypeByMetadataName(WeakTableMetadataName) is not { } weakTable ||
-            !IsDictionaryOfReferences(field.Type, model.Compilation))
+            DictionaryValueOf(field.Type, model.Compilation) is not { } valueType)
         {
             return null;
         }
 
-        var weakTableType = ParseTypeName("global::System.Runtime.CompilerServices.ConditionalWeakTable" + typeArguments.WithoutTrivia().ToFullString())
+        // The weak table holds classes only: a value-type value (a DateTime, a counter) is held in a StrongBox<T>.
+        var valueSyntax = typeArguments.Arguments[1].WithoutTrivia();
+        var boxedValue = valueType.IsReferenceType ? null : ParseTypeName($"global::System.Runtime.CompilerServices.StrongBox<{valueSyntax}>");
+        var weakTableArguments = boxedValue is null ? typeArguments.WithoutTrivia().ToFullString() : $"<{typeArguments.Arguments[0].WithoutTrivia()}, {boxedValue}>";
+        var weakTableType = ParseTypeName("global::System.Runtime.CompilerServices.ConditionalWeakTable" + weakTableArguments)
             .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
         var plan = new FieldRewritePlan(field);
         plan.Add(document.Id, declaration.Type, rewritten => weakTableType.WithTriviaFrom(rewritten));
@@ -57,7 +61,7 @@ internal static class ConditionalWeakTableRewriter
                 return null;
         }
 
-        var uses = new ConditionalWeakTableUses(plan, weakTable, GateName(field));
+        var uses = new ConditionalWeakTableUses(plan, weakTable, GateName(field), boxedValue);
         var solution = document.Project.Solution;
         var models = new Dictionary<DocumentId, SemanticModel>();
         foreach (var referenced in await SymbolFinder.FindReferencesAsync(field, solution, cancellationToken).ConfigureAwait(false))
@@ -134,21 +138,27 @@ internal static class ConditionalWeakTableRewriter
         return name;
     }
 
-    /// <summary><c>Dictionary&lt;K, V&gt;</c>, <c>ConcurrentDictionary&lt;K, V&gt;</c>, <c>IDictionary&lt;K, V&gt;</c>... whose K and V are reference types, as the weak table requires.</summary>
-    private static bool IsDictionaryOfReferences(ITypeSymbol type, Compilation compilation)
+    /// <summary>
+    /// The value type of a <c>Dictionary&lt;K, V&gt;</c>, <c>ConcurrentDictionary&lt;K, V&gt;</c>,
+    /// <c>IDictionary&lt;K, V&gt;</c>... whose key is a reference type, as the weak table requires.
+    /// </summary>
+    private static ITypeSymbol? DictionaryValueOf(ITypeSymbol type, Compilation compilation)
     {
         var dictionary = compilation.GetTypeByMetadataName("System.Collections.Generic.IDictionary`2");
         if (type is not INamedTypeSymbol { TypeArguments.Length: 2 } named ||
             named.TypeArguments[0] is not { IsReferenceType: true } key ||
-            named.TypeArguments[1] is not { IsReferenceType: true } value)
+            named.TypeArguments[1] is not { TypeKind: not TypeKind.TypeParameter and not TypeKind.Error } value ||
+            value.IsRefLikeType)
         {
-            return false;
+            return null;
         }
 
         return named.AllInterfaces.Add(named).Any(candidate =>
             SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, dictionary) &&
             SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[0], key) &&
-            SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[1], value));
+            SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[1], value))
+            ? value
+            : null;
     }
 
     private static TypeArgumentListSyntax? TypeArgumentsOf(TypeSyntax type) => type switch

@@ -27,10 +27,14 @@ internal sealed class ConditionalWeakTableUses
     private readonly FieldRewritePlan _plan;
     private readonly INamedTypeSymbol _weakTable;
 
-    public ConditionalWeakTableUses(FieldRewritePlan plan, INamedTypeSymbol weakTable, string gateName)
+    /// <summary><c>StrongBox&lt;V&gt;</c> when the value is a value type: values stored are boxed, values read are unboxed.</summary>
+    private readonly TypeSyntax? _box;
+
+    public ConditionalWeakTableUses(FieldRewritePlan plan, INamedTypeSymbol weakTable, string gateName, TypeSyntax? box)
     {
         _plan = plan;
         _weakTable = weakTable;
+        _box = box;
         GateName = gateName;
     }
 
@@ -55,8 +59,8 @@ internal sealed class ConditionalWeakTableUses
                 _plan.Add(document, node, rewritten => IdentifierName(GateName).WithTriviaFrom(rewritten));
                 return true;
             case CommonForEachStatementSyntax loop when loop.Expression == reference:
-                // The weak table enumerates the same KeyValuePair<TKey, TValue> entries.
-                return EnumeratesPairs();
+                // The weak table enumerates the same KeyValuePair<TKey, TValue> entries (unless the values are boxed).
+                return _box is null && EnumeratesPairs();
         }
 
         var user = OperationNavigation.SkipTransparentParents(fieldReference);
@@ -65,7 +69,7 @@ internal sealed class ConditionalWeakTableUses
             case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.IsExtensionMethod: true } extension } argument
                 when extension.Arguments.Length > 0 && extension.Arguments[0] == argument && IsPairSequence(argument.Parameter?.Type):
                 // LINQ over the entries binds to the weak table's IEnumerable<KeyValuePair<TKey, TValue>> as well.
-                return EnumeratesPairs();
+                return _box is null && EnumeratesPairs();
 
             case IInvocationOperation { Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } syntax } invocation
                 when invocation.Instance == fieldReference && !IsIncomplete(syntax) && syntax.ArgumentList.Arguments.All(argument => argument.NameColon is null):
@@ -99,7 +103,7 @@ internal sealed class ConditionalWeakTableUses
             {
                 var write = (AssignmentExpressionSyntax)rewritten;
                 var writtenAccess = (ElementAccessExpressionSyntax)write.Left;
-                return Call(writtenAccess.Expression, "AddOrUpdate", writtenAccess.ArgumentList.Arguments.Add(Argument(write.Right.WithoutTrivia())))
+                return Call(writtenAccess.Expression, "AddOrUpdate", writtenAccess.ArgumentList.Arguments.Add(Argument(Boxed(write.Right.WithoutTrivia()))))
                     .WithTriviaFrom(write);
             });
             return HasMethod("AddOrUpdate", 2);
@@ -118,7 +122,7 @@ internal sealed class ConditionalWeakTableUses
             var read = (ElementAccessExpressionSyntax)rewritten;
             var missing = ParseExpression("_ => throw new global::System.Collections.Generic.KeyNotFoundException()")
                 .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-            return Call(read.Expression, "GetValue", read.ArgumentList.Arguments.Add(Argument(missing))).WithTriviaFrom(read);
+            return Unboxed(Call(read.Expression, "GetValue", read.ArgumentList.Arguments.Add(Argument(missing)))).WithTriviaFrom(read);
         });
         return HasMethod("GetValue", 2);
     }
@@ -128,41 +132,48 @@ internal sealed class ConditionalWeakTableUses
         var arguments = invocation.Arguments;
         switch (invocation.TargetMethod.Name, arguments.Length)
         {
-            case ("TryGetValue", 2):
+            case ("TryGetValue", 2) when _box is null || arguments[1].Value is IDiscardOperation:
             case ("Remove", 1):
-            case ("TryAdd", 2):
-            case ("Add", 2):
             case ("Clear", 0):
                 // Same name, arguments and meaning on the weak table.
+                return HasMethod(invocation.TargetMethod.Name, arguments.Length);
+
+            case ("TryAdd", 2):
+            case ("Add", 2):
+                if (_box is not null)
+                {
+                    _plan.Add(document, syntax, rewritten => BoxSecondArgument((InvocationExpressionSyntax)rewritten));
+                }
+
                 return HasMethod(invocation.TargetMethod.Name, arguments.Length);
 
             case ("ContainsKey", 1):
                 _plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "TryGetValue", argumentList => argumentList.AddArguments(DiscardOut())));
                 return true;
 
-            case ("GetOrAdd", 2) when arguments[1].Value is IDelegateCreationOperation:
+            case ("GetOrAdd", 2) when _box is null && arguments[1].Value is IDelegateCreationOperation:
                 // A lambda or method group converts to CreateValueCallback; a Func<,> variable would not.
                 _plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "GetValue", argumentList => argumentList));
                 return true;
 
             case ("GetOrAdd", 2) when CanDefer(arguments[1].Value):
                 // GetOrAdd(key, value)  ->  GetValue(key, _ => value): the value is only built when the entry is missing.
-                _plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "GetValue", argumentList =>
+                _plan.Add(document, syntax, rewritten => Unboxed(Rename((InvocationExpressionSyntax)rewritten, "GetValue", argumentList =>
                     argumentList.WithArguments(argumentList.Arguments.Replace(
                         argumentList.Arguments[1],
-                        Argument(SimpleLambdaExpression(Parameter(Identifier("_")), argumentList.Arguments[1].Expression.WithoutTrivia())).WithTriviaFrom(argumentList.Arguments[1])))));
+                        Argument(SimpleLambdaExpression(Parameter(Identifier("_")), Boxed(argumentList.Arguments[1].Expression.WithoutTrivia()))).WithTriviaFrom(argumentList.Arguments[1]))))));
                 return true;
 
             case ("AddOrUpdate", 3) when invocation.Parent is IExpressionStatementOperation && UpdatesToTheAddedValue(arguments[1].Value, arguments[2].Value) && HasMethod("AddOrUpdate", 2):
                 // map.AddOrUpdate(key, value, (_, _) => value);  ->  map.AddOrUpdate(key, value);
-                _plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "AddOrUpdate", argumentList => argumentList.WithArguments(argumentList.Arguments.RemoveAt(2))));
+                _plan.Add(document, syntax, rewritten => BoxSecondArgument(Rename((InvocationExpressionSyntax)rewritten, "AddOrUpdate", argumentList => argumentList.WithArguments(argumentList.Arguments.RemoveAt(2)))));
                 return true;
 
             case ("TryRemove", 2) or ("Remove", 2) when arguments[1].Value is IDiscardOperation:
                 _plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "Remove", argumentList => argumentList.WithArguments(SingletonSeparatedList(argumentList.Arguments[0]))));
                 return true;
 
-            case ("TryRemove", 2) or ("Remove", 2) when IsReadTwiceSafely(arguments[0].Value):
+            case ("TryRemove", 2) or ("Remove", 2) when _box is null && IsReadTwiceSafely(arguments[0].Value):
                 return PlanRemoveWithValue(invocation, syntax, document);
 
             default:
@@ -197,6 +208,23 @@ internal sealed class ConditionalWeakTableUses
                 .WithAdditionalAnnotations(Simplifier.Annotation);
         });
         return true;
+    }
+
+    /// <summary><c>value</c> -> <c>new StrongBox&lt;V&gt;(value)</c> when values are boxed.</summary>
+    private ExpressionSyntax Boxed(ExpressionSyntax value) =>
+        _box is null
+            ? value
+            : ObjectCreationExpression(_box.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation))
+                .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(value))));
+
+    /// <summary><c>read</c> -> <c>read.Value</c> when values are boxed.</summary>
+    private ExpressionSyntax Unboxed(ExpressionSyntax read) =>
+        _box is null ? read : MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, read, IdentifierName("Value"));
+
+    private InvocationExpressionSyntax BoxSecondArgument(InvocationExpressionSyntax call)
+    {
+        var arguments = call.ArgumentList.Arguments;
+        return call.WithArgumentList(call.ArgumentList.WithArguments(arguments.Replace(arguments[1], arguments[1].WithExpression(Boxed(arguments[1].Expression)))));
     }
 
     private static (ExpressionSyntax TryGet, ExpressionSyntax Remove) SplitRemove(InvocationExpressionSyntax call)

@@ -509,19 +509,19 @@ public sealed class ConditionalWeakTableCodeFixTests
         """);
 
     [Fact]
-    public Task Minimal_api_lambdas_and_dictionaries_keyed_by_requests_with_value_type_values() => VerifyFix.CodeFixAsync("""
+    public Task Minimal_api_lambdas_remove_what_they_store() => VerifyFix.CodeFixAsync("""
         using Microsoft.AspNetCore.Builder;
         using Microsoft.AspNetCore.Http;
 
         static class Endpoints
         {
-            private static readonly Dictionary<HttpContext, DateTime> [|s_started = new()|];
+            private static readonly Dictionary<int, HttpContext> [|s_byId = new()|];
 
             public static void Map(WebApplication app)
             {
-                app.MapGet("/slow", async (HttpContext context) =>
+                app.MapGet("/slow/{id}", async (int id, HttpContext context) =>
                 {
-                    s_started[context] = DateTime.UtcNow;
+                    s_byId[id] = context;
                     await Task.Delay(100);
                     return Results.Ok();
                 });
@@ -533,13 +533,13 @@ public sealed class ConditionalWeakTableCodeFixTests
 
         static class Endpoints
         {
-            private static readonly Dictionary<HttpContext, DateTime> s_started = new();
+            private static readonly Dictionary<int, HttpContext> s_byId = new();
 
             public static void Map(WebApplication app)
             {
-                app.MapGet("/slow", async (HttpContext context) =>
+                app.MapGet("/slow/{id}", async (int id, HttpContext context) =>
                 {
-                    s_started[context] = DateTime.UtcNow;
+                    s_byId[id] = context;
                     try
                     {
                         await Task.Delay(100);
@@ -547,9 +547,98 @@ public sealed class ConditionalWeakTableCodeFixTests
                     }
                     finally
                     {
-                        s_started.Remove(context);
+                        s_byId.Remove(id);
                     }
                 });
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Value_type_values_are_held_in_a_strong_box() => VerifyFix.CodeFixAsync("""
+        using System.Collections.Concurrent;
+        using Microsoft.AspNetCore.Http;
+
+        static class Timing
+        {
+            private static readonly Dictionary<HttpContext, DateTime> [|s_started = new()|];
+            private static readonly ConcurrentDictionary<HttpContext, int> [|s_hits = new()|];
+
+            public static void Start(HttpContext context)
+            {
+                s_started[context] = DateTime.UtcNow;
+                s_hits.TryAdd(context, 1);
+            }
+
+            public static TimeSpan Stop(HttpContext context)
+            {
+                var elapsed = DateTime.UtcNow - s_started[context];
+                s_started.Remove(context);
+                return s_hits.ContainsKey(context) ? elapsed : TimeSpan.Zero;
+            }
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        static class Timing
+        {
+            private static readonly ConditionalWeakTable<HttpContext, StrongBox<DateTime>> s_started = new();
+            private static readonly ConditionalWeakTable<HttpContext, StrongBox<int>> s_hits = new();
+
+            public static void Start(HttpContext context)
+            {
+                s_started.AddOrUpdate(context, new StrongBox<DateTime>(DateTime.UtcNow));
+                s_hits.TryAdd(context, new StrongBox<int>(1));
+            }
+
+            public static TimeSpan Stop(HttpContext context)
+            {
+                var elapsed = DateTime.UtcNow - s_started.GetValue(context, _ => throw new KeyNotFoundException()).Value;
+                s_started.Remove(context);
+                return s_hits.TryGetValue(context, out _) ? elapsed : TimeSpan.Zero;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_All_takes_the_weak_table_where_it_applies_and_removes_entries_elsewhere() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        sealed class RequestLog
+        {
+            private static readonly Dictionary<HttpContext, string> [|s_users = new()|];
+            private static readonly List<HttpContext> [|s_active = new()|];
+
+            public static async Task HandleAsync(HttpContext context, RequestDelegate next)
+            {
+                s_users[context] = context.User.Identity?.Name ?? "anonymous";
+                s_active.Add(context);
+                await next(context);
+            }
+        }
+        """, """
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        sealed class RequestLog
+        {
+            private static readonly ConditionalWeakTable<HttpContext, string> s_users = new();
+            private static readonly List<HttpContext> s_active = new();
+
+            public static async Task HandleAsync(HttpContext context, RequestDelegate next)
+            {
+                s_users.AddOrUpdate(context, context.User.Identity?.Name ?? "anonymous");
+                s_active.Add(context);
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    s_active.Remove(context);
+                }
             }
         }
         """);
@@ -615,8 +704,6 @@ public sealed class ConditionalWeakTableCodeFixTests
     }
 
     [Theory]
-    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|];")]
-    [InlineData("private static readonly Dictionary<HttpContext, DateTime> [|s_map = new()|];")]
     [InlineData("private static readonly HashSet<HttpContext> [|s_map = new()|];")]
     [InlineData("private static readonly List<HttpContext> [|s_map = new()|];")]
     [InlineData("private static readonly Dictionary<string, HttpContext> [|s_map = new()|];")]
@@ -633,6 +720,9 @@ public sealed class ConditionalWeakTableCodeFixTests
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static void M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, old) => old + v);")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static string M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, _) => v);")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static void M(HttpContext c, string v) { s_map.AddOrUpdate(c, v, (_, v) => v); }")]
+    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { s_map.TryGetValue(c, out var count); }")]
+    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { foreach (var pair in s_map) { } }")]
+    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { s_map[c]++; }")]
     public Task Fix_is_not_offered_for_shapes_a_weak_table_cannot_take(string members)
     {
         var source = $$"""
