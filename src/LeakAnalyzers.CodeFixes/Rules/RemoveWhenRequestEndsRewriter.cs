@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LeakAnalyzers.Lifetimes;
+using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -33,6 +34,8 @@ internal static class RemoveWhenRequestEndsRewriter
             // The analyzer judges private fields of types without nested types by their uses: only there does the fix end the diagnostic.
             field.DeclaredAccessibility != Accessibility.Private ||
             !field.ContainingType.GetTypeMembers().IsEmpty ||
+            // Non-generic collections are reported by what is stored in them, not judged by their uses.
+            field.Type is not INamedTypeSymbol { IsGenericType: true } ||
             RemovalOf(field.Type) is not { } removal)
         {
             return null;
@@ -223,6 +226,6 @@ internal static class RemoveWhenRequestEndsRewriter
             Operation: IInvocationOperation { TargetMethod.Name: "Remove" or "TryRemove", Arguments.Length: > 0, Instance: IFieldReferenceOperation removed } removal,
         } &&
             SymbolEqualityComparer.Default.Equals(removed.Field, field) &&
-            RequestEntries.SameValue(Ownership.OperationNavigation.SkipConversions(removal.Arguments[0].Value), entry);
+            RequestEntries.SameValue(OperationNavigation.SkipConversions(removal.Arguments[0].Value), entry);
     }
 }
