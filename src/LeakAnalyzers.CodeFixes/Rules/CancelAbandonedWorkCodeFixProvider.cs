@@ -103,11 +103,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var token = TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
         var newLine = Layout.NewLineOf(anchor);
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        editor.InsertBefore(anchor, new[]
-        {
-            CancellationRewriter.OnLineOf(CancellationRewriter.CreateSource(source, token), anchor),
-            CancellationRewriter.OnLineOf(CancellationRewriter.CancelAfter(source, race.Timeout), anchor),
-        });
+        CancellationRewriter.InsertBefore(editor, anchor, CancellationRewriter.CreateSource(source, token), CancellationRewriter.CancelAfter(source, race.Timeout));
         if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types))
         {
             return null;

@@ -2,6 +2,7 @@ using LeakAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 
@@ -172,28 +173,14 @@ public sealed class FireAndForgetAnalyzerTests
     [InlineData("_ = Task.Run(async () => await Task.Delay(1, ), token);")]
     public async Task Incomplete_code_never_throws(string body)
     {
-        var test = VerifyAnalyzer.Test("class C { void M(CancellationToken token) { " + body + " } }");
-        test.AllowCompilerErrors = true;
-        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        await BrokenCode.NeverThrowsAsync<LeakAnalyzers.Rules.FireAndForgetAnalyzer>("class C { void M(CancellationToken token) { " + body + " } }");
     }
 }
 
 public sealed class FireAndForgetCodeFixTests
 {
-    /// <summary>Every implemented rule runs, so the fixed code is checked against all of them.</summary>
-    private static LeakTest Fix(string source, string fixedSource) =>
-        new LeakTest(
-            new LeakAnalyzers.Rules.FireAndForgetAnalyzer(),
-            new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(),
-            new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(),
-            new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(),
-            new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
-        {
-            CodeFix = new LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider(),
-        }.WithSource(source).WithFixedSource(fixedSource);
-
     [Fact]
-    public Task Fix_passes_the_parameter_token_to_task_run_and_inside_the_lambda() => Fix("""
+    public Task Fix_passes_the_parameter_token_to_task_run_and_inside_the_lambda() => VerifyFix.CodeFixAsync("""
         class C
         {
             void M(HttpClient client, CancellationToken token)
@@ -211,10 +198,10 @@ public sealed class FireAndForgetCodeFixTests
                 _ = client.GetStringAsync("http://localhost/", token);
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_switches_to_extension_and_inherited_overloads_and_skips_static_lambdas() => Fix("""
+    public Task Fix_switches_to_extension_and_inherited_overloads_and_skips_static_lambdas() => VerifyFix.CodeFixAsync("""
         class Client
         {
             public Task PingAsync() => Task.CompletedTask;
@@ -286,10 +273,10 @@ public sealed class FireAndForgetCodeFixTests
                 Task.Run(static () => File.WriteAllTextAsync("a.txt", "a"), token);
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_adds_a_parameter_when_no_token_is_in_scope() => Fix("""
+    public Task Fix_adds_a_parameter_when_no_token_is_in_scope() => VerifyFix.CodeFixAsync("""
         class C
         {
             public void M(string path)
@@ -311,10 +298,10 @@ public sealed class FireAndForgetCodeFixTests
 
             void Caller() => M("a.txt");
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_uses_request_aborted_in_a_controller() => Fix("""
+    public Task Fix_uses_request_aborted_in_a_controller() => VerifyFix.CodeFixAsync("""
         using Microsoft.AspNetCore.Mvc;
 
         public class OrdersController : ControllerBase
@@ -338,10 +325,10 @@ public sealed class FireAndForgetCodeFixTests
                 return Ok();
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_reads_request_aborted_before_background_work_starts() => Fix("""
+    public Task Fix_reads_request_aborted_before_background_work_starts() => VerifyFix.CodeFixAsync("""
         using Microsoft.AspNetCore.Http;
 
         public static class Audit
@@ -376,10 +363,10 @@ public sealed class FireAndForgetCodeFixTests
                 return Results.Ok();
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_in_an_async_method_uses_a_source_field_and_names_skipped_optional_parameters() => Fix("""
+    public Task Fix_in_an_async_method_uses_a_source_field_and_names_skipped_optional_parameters() => VerifyFix.CodeFixAsync("""
         using System.Net.Http.Json;
 
         class C
@@ -405,10 +392,10 @@ public sealed class FireAndForgetCodeFixTests
                 await Task.Yield();
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_names_the_token_when_optional_parameters_are_skipped() => Fix("""
+    public Task Fix_names_the_token_when_optional_parameters_are_skipped() => VerifyFix.CodeFixAsync("""
         class C
         {
             Task SendAsync(string message, int retries = 3, bool log = false, CancellationToken cancellationToken = default) => Task.CompletedTask;
@@ -428,10 +415,10 @@ public sealed class FireAndForgetCodeFixTests
                 _ = SendAsync("hello", 1, cancellationToken: token);
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_in_lambdas_and_local_functions() => Fix("""
+    public Task Fix_in_lambdas_and_local_functions() => VerifyFix.CodeFixAsync("""
         class C
         {
             void M(List<string> paths)
@@ -469,10 +456,10 @@ public sealed class FireAndForgetCodeFixTests
                 }
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_uses_the_minimal_api_token_and_the_background_service_stopping_token() => Fix("""
+    public Task Fix_uses_the_minimal_api_token_and_the_background_service_stopping_token() => VerifyFix.CodeFixAsync("""
         using Microsoft.AspNetCore.Builder;
         using Microsoft.Extensions.Hosting;
 
@@ -516,10 +503,10 @@ public sealed class FireAndForgetCodeFixTests
                 await Task.Delay(1000, stoppingToken);
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_uses_the_application_lifetime_and_adds_a_using_directive_before_csharp_10() => Fix("""
+    public Task Fix_uses_the_application_lifetime_and_adds_a_using_directive_before_csharp_10() => VerifyFix.CodeFixAsync("""
         using System.IO;
         using System.Threading.Tasks;
         using Microsoft.Extensions.Hosting;
@@ -560,10 +547,10 @@ public sealed class FireAndForgetCodeFixTests
         {
             public static void Touch(CancellationToken cancellationToken = default) => _ = File.WriteAllTextAsync("t.txt", "t", cancellationToken);
         }
-        """).With(LanguageVersion.CSharp9).VerifyCodeFixAsync();
+        """, test => test.LanguageVersion = LanguageVersion.CSharp9);
 
     [Fact]
-    public Task No_parameter_is_added_to_overrides_interface_implementations_or_method_groups() => Fix("""
+    public Task No_parameter_is_added_to_overrides_interface_implementations_or_method_groups() => VerifyFix.CodeFixAsync("""
         interface IJob
         {
             void Run();
@@ -603,24 +590,30 @@ public sealed class FireAndForgetCodeFixTests
 
             Action Callback() => Tick;
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_all_fixes_every_document() => new LeakTest(new LeakAnalyzers.Rules.FireAndForgetAnalyzer())
+    public Task Fix_all_fixes_every_document() => VerifyFix.CodeFixAsync("""
+        class A
         {
-            CodeFix = new LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider(),
-        }
-        .WithSource("""
-            class A
+            void M(CancellationToken token)
             {
-                void M(CancellationToken token)
-                {
-                    [|Task.Delay(1)|];
-                    [|Task.Delay(2)|];
-                }
+                [|Task.Delay(1)|];
+                [|Task.Delay(2)|];
             }
-            """)
-        .WithSource("""
+        }
+        """, """
+        class A
+        {
+            void M(CancellationToken token)
+            {
+                Task.Delay(1, token);
+                Task.Delay(2, token);
+            }
+        }
+        """, test =>
+        {
+            test.TestState.Sources.Add("""
             class B
             {
                 void M()
@@ -629,18 +622,8 @@ public sealed class FireAndForgetCodeFixTests
                     _ = [|Task.Run(() => Task.Delay(2))|];
                 }
             }
-            """)
-        .WithFixedSource("""
-            class A
-            {
-                void M(CancellationToken token)
-                {
-                    Task.Delay(1, token);
-                    Task.Delay(2, token);
-                }
-            }
-            """)
-        .WithFixedSource("""
+            """);
+            test.FixedState.Sources.Add("""
             class B
             {
                 void M(CancellationToken cancellationToken = default)
@@ -649,18 +632,18 @@ public sealed class FireAndForgetCodeFixTests
                     _ = Task.Run(() => Task.Delay(2, cancellationToken), cancellationToken);
                 }
             }
-            """)
-        .VerifyCodeFixAsync();
+            """);
+        });
 
     [Fact]
     public Task Fix_works_next_to_broken_code()
     {
-        var test = Fix("""
+        return VerifyFix.CodeFixAsync("""
             class C
             {
                 void M()
                 {
-                    var x = Missing();
+                    var x = {|CS0103:Missing|}();
                     [|Task.Delay(10)|];
                 }
             }
@@ -669,12 +652,10 @@ public sealed class FireAndForgetCodeFixTests
             {
                 void M(CancellationToken cancellationToken = default)
                 {
-                    var x = Missing();
+                    var x = {|CS0103:Missing|}();
                     Task.Delay(10, cancellationToken);
                 }
             }
             """);
-        test.AllowCompilerErrors = true;
-        return test.VerifyCodeFixAsync();
     }
 }
