@@ -73,6 +73,41 @@ public sealed class AuditController : ControllerBase
     }
 }
 
+/// <summary>Connected clients whose every entry leaves when its request ends: the shape LEAK007's second fix writes.</summary>
+public static class ConnectedClients
+{
+    private static readonly List<System.Net.WebSockets.WebSocket> s_clients = new();
+
+    public static async Task JoinAsync(HttpContext context)
+    {
+        var socket = await context.WebSockets.AcceptWebSocketAsync();
+        lock (s_clients)
+        {
+            s_clients.Add(socket);
+        }
+
+        try
+        {
+            await socket.ReceiveAsync(new byte[1024], context.RequestAborted);
+        }
+        finally
+        {
+            lock (s_clients)
+            {
+                s_clients.Remove(socket);
+            }
+        }
+    }
+
+    public static int Count()
+    {
+        lock (s_clients)
+        {
+            return s_clients.Count;
+        }
+    }
+}
+
 public static class RequestStateRegistration
 {
     public static IServiceCollection AddRequestState(this IServiceCollection services) =>

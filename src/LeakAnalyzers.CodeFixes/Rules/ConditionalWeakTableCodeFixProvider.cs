@@ -11,12 +11,16 @@ using Microsoft.CodeAnalysis.CodeFixes;
 
 namespace LeakAnalyzers.CodeFixes.Rules;
 
-/// <summary>LEAK007: replace a dictionary keyed by request objects with a ConditionalWeakTable, rewriting every use.</summary>
+/// <summary>
+/// LEAK007: replace a dictionary keyed by request objects with a ConditionalWeakTable, rewriting
+/// every use; or remove each entry when the request that stored it ends (try/finally).
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ConditionalWeakTableCodeFixProvider))]
 [Shared]
 public sealed class ConditionalWeakTableCodeFixProvider : CodeFixProvider
 {
     internal const string Title = "Replace with ConditionalWeakTable";
+    internal const string RemoveTitle = "Remove the entry when the request ends";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.StaticCollectionKeyedByRequest);
 
@@ -24,30 +28,47 @@ public sealed class ConditionalWeakTableCodeFixProvider : CodeFixProvider
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
+        var solution = context.Document.Project.Solution;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (await PlanAsync(context.Document.Project.Solution, diagnostic, context.CancellationToken).ConfigureAwait(false) is { } plan)
+            foreach (var title in new[] { Title, RemoveTitle })
             {
-                var solution = context.Document.Project.Solution;
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, cancellationToken => ConditionalWeakTableRewriter.ApplyAsync(solution, new[] { plan }, cancellationToken), equivalenceKey: Title),
-                    diagnostic);
+                if (await PlanAsync(solution, diagnostic, title, fallBack: false, context.CancellationToken).ConfigureAwait(false) is { } plan)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(title, cancellationToken => FieldRewritePlan.ApplyAsync(solution, new[] { plan }, cancellationToken), equivalenceKey: title),
+                        diagnostic);
+                }
             }
         }
     }
 
-    private static async Task<ConditionalWeakTableRewriter.Plan?> PlanAsync(Solution solution, Diagnostic diagnostic, CancellationToken cancellationToken)
+    /// <param name="title">The fix chosen; with <paramref name="fallBack"/> (Fix All) the other one is taken where the chosen one does not apply.</param>
+    private static async Task<FieldRewritePlan?> PlanAsync(Solution solution, Diagnostic diagnostic, string? title, bool fallBack, CancellationToken cancellationToken)
     {
-        // Only a request object as the key can be held weakly; a request object as the value has no owner to die with.
-        if (!diagnostic.Properties.ContainsKey(StaticRequestCollectionAnalyzer.KeyIsRequestScopedProperty) ||
-            solution.GetDocument(diagnostic.Location.SourceTree) is not { } document ||
+        if (solution.GetDocument(diagnostic.Location.SourceTree) is not { } document ||
             await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
         {
             return null;
         }
 
         var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-        return await ConditionalWeakTableRewriter.PlanAsync(document, target, cancellationToken).ConfigureAwait(false);
+        var preferred = title == RemoveTitle ? new[] { RemoveTitle, Title } : new[] { Title, RemoveTitle };
+        foreach (var fix in fallBack ? preferred : preferred.Take(1))
+        {
+            var plan = fix == RemoveTitle
+                ? await RemoveWhenRequestEndsRewriter.PlanAsync(document, target, cancellationToken).ConfigureAwait(false)
+                // Only a request object as the key can be held weakly; a request object as the value has no owner to die with.
+                : diagnostic.Properties.ContainsKey(StaticRequestCollectionAnalyzer.KeyIsRequestScopedProperty)
+                    ? await ConditionalWeakTableRewriter.PlanAsync(document, target, cancellationToken).ConfigureAwait(false)
+                    : null;
+            if (plan is not null)
+            {
+                return plan;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -82,24 +103,25 @@ public sealed class ConditionalWeakTableCodeFixProvider : CodeFixProvider
             }
 
             var solution = fixAllContext.Solution;
+            var title = fixAllContext.CodeActionEquivalenceKey ?? Title;
             return diagnostics.Count == 0
                 ? null
-                : CodeAction.Create(Title, cancellationToken => FixAllAsync(solution, diagnostics, cancellationToken), equivalenceKey: Title);
+                : CodeAction.Create(title, cancellationToken => FixAllAsync(solution, diagnostics, title, cancellationToken), equivalenceKey: title);
         }
 
-        private static async Task<Solution> FixAllAsync(Solution solution, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        private static async Task<Solution> FixAllAsync(Solution solution, List<Diagnostic> diagnostics, string title, CancellationToken cancellationToken)
         {
-            var plans = new List<ConditionalWeakTableRewriter.Plan>();
+            var plans = new List<FieldRewritePlan>();
             foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceTree?.FilePath).ThenBy(d => d.Location.SourceSpan.Start))
             {
-                if (await PlanAsync(solution, diagnostic, cancellationToken).ConfigureAwait(false) is { } plan &&
+                if (await PlanAsync(solution, diagnostic, title, fallBack: true, cancellationToken).ConfigureAwait(false) is { } plan &&
                     !plans.Any(planned => SymbolEqualityComparer.Default.Equals(planned.Field, plan.Field)))
                 {
                     plans.Add(plan);
                 }
             }
 
-            return await ConditionalWeakTableRewriter.ApplyAsync(solution, plans, cancellationToken).ConfigureAwait(false);
+            return await FieldRewritePlan.ApplyAsync(solution, plans, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,70 +1,50 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.FindSymbols;
-using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace LeakAnalyzers.CodeFixes.Rules;
 
 /// <summary>
-/// LEAK007 fix: turns a private or internal dictionary field keyed by a request object into a
-/// <c>ConditionalWeakTable&lt;TKey, TValue&gt;</c> and rewrites every use of it in the solution.
-/// The plan is all or nothing: one use the weak table cannot express (enumeration, <c>Count</c>,
-/// <c>Keys</c>, an indexer read, passing the field on...) and there is no plan.
+/// LEAK007 fix 1: turns a private or internal dictionary field keyed by a request object into a
+/// <c>ConditionalWeakTable&lt;TKey, TValue&gt;</c> and rewrites every use of it in the solution
+/// (the uses: <see cref="ConditionalWeakTableUses"/>). All or nothing: one use the weak table
+/// cannot express (<c>Count</c>, <c>Keys</c>, passing the field on...) and there is no plan.
 /// </summary>
 internal static class ConditionalWeakTableRewriter
 {
     private const string WeakTableMetadataName = "System.Runtime.CompilerServices.ConditionalWeakTable`2";
 
-    /// <summary>The rewrite of one field: per document, original nodes and how to rewrite each (given its already rewritten descendants).</summary>
-    internal sealed class Plan
-    {
-        public Plan(IFieldSymbol field) => Field = field;
-
-        public IFieldSymbol Field { get; }
-
-        public Dictionary<DocumentId, Dictionary<SyntaxNode, Func<SyntaxNode, SyntaxNode>>> Edits { get; } = new();
-
-        public void Add(DocumentId document, SyntaxNode node, Func<SyntaxNode, SyntaxNode> rewrite)
-        {
-            if (!Edits.TryGetValue(document, out var edits))
-            {
-                edits = new Dictionary<SyntaxNode, Func<SyntaxNode, SyntaxNode>>();
-                Edits.Add(document, edits);
-            }
-
-            edits[node] = rewrite;
-        }
-    }
-
-    public static async Task<Plan?> PlanAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)
+    public static async Task<FieldRewritePlan?> PlanAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null ||
             target is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator ||
             declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration ||
-            declaration.Parent is not FieldDeclarationSyntax ||
+            declaration.Parent is not FieldDeclarationSyntax fieldDeclaration ||
+            fieldDeclaration.Parent is not TypeDeclarationSyntax typeDeclaration ||
             TypeArgumentsOf(declaration.Type) is not { Arguments.Count: 2 } typeArguments ||
             model.GetDeclaredSymbol(declarator, cancellationToken) is not IFieldSymbol field ||
             !IsVisibleOnlyInside(field) ||
             model.Compilation.GetTypeByMetadataName(WeakTableMetadataName) is not { } weakTable ||
-            !IsDictionaryOfReferences(field.Type, model.Compilation))
+            DictionaryValueOf(field.Type, model.Compilation) is not { } valueType)
         {
             return null;
         }
 
-        var weakTableType = ParseTypeName("global::System.Runtime.CompilerServices.ConditionalWeakTable" + typeArguments.WithoutTrivia().ToFullString())
+        // The weak table holds classes only: a value-type value (a DateTime, a counter) is held in a StrongBox<T>.
+        var valueSyntax = typeArguments.Arguments[1].WithoutTrivia();
+        var boxedValue = valueType.IsReferenceType ? null : ParseTypeName($"global::System.Runtime.CompilerServices.StrongBox<{valueSyntax}>");
+        var weakTableArguments = boxedValue is null ? typeArguments.WithoutTrivia().ToFullString() : $"<{typeArguments.Arguments[0].WithoutTrivia()}, {boxedValue}>";
+        var weakTableType = ParseTypeName("global::System.Runtime.CompilerServices.ConditionalWeakTable" + weakTableArguments)
             .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-        var plan = new Plan(field);
+        var plan = new FieldRewritePlan(field);
         plan.Add(document.Id, declaration.Type, rewritten => weakTableType.WithTriviaFrom(rewritten));
         switch (initializer)
         {
@@ -81,6 +61,7 @@ internal static class ConditionalWeakTableRewriter
                 return null;
         }
 
+        var uses = new ConditionalWeakTableUses(plan, weakTable, GateName(field), boxedValue);
         var solution = document.Project.Solution;
         var models = new Dictionary<DocumentId, SemanticModel>();
         foreach (var referenced in await SymbolFinder.FindReferencesAsync(field, solution, cancellationToken).ConfigureAwait(false))
@@ -106,181 +87,78 @@ internal static class ConditionalWeakTableRewriter
 
                 var root = await referencingModel.SyntaxTree.GetRootAsync(cancellationToken).ConfigureAwait(false);
                 var node = root.FindNode(location.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (!PlanUse(node, referencingModel, weakTable, plan, referencingDocument.Id, cancellationToken))
+                if (!uses.Plan(node, referencingModel, referencingDocument.Id, cancellationToken))
                 {
                     return null;
                 }
             }
         }
 
+        if (uses.GateUsed)
+        {
+            AddGateField(plan, document.Id, typeDeclaration, fieldDeclaration, uses.GateName, model);
+        }
+
         return plan;
     }
 
-    /// <summary>Applies the plans of several fields at once: nodes are keyed in the original trees, so edits from different fields compose.</summary>
-    public static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<Plan> plans, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>lock (map)</c> becomes <c>lock (mapGate)</c>: the weak table is the collection, not a lock,
+    /// so a dedicated object declared right after the field takes that role.
+    /// </summary>
+    private static void AddGateField(FieldRewritePlan plan, DocumentId document, TypeDeclarationSyntax type, FieldDeclarationSyntax field, string name, SemanticModel model)
     {
-        var merged = new Dictionary<DocumentId, Dictionary<SyntaxNode, Func<SyntaxNode, SyntaxNode>>>();
-        foreach (var plan in plans)
+        var marker = new SyntaxAnnotation();
+        plan.Add(document, field, rewritten => rewritten.WithAdditionalAnnotations(marker));
+        plan.Add(document, type, rewritten =>
         {
-            foreach (var pair in plan.Edits)
-            {
-                if (!merged.TryGetValue(pair.Key, out var edits))
-                {
-                    edits = new Dictionary<SyntaxNode, Func<SyntaxNode, SyntaxNode>>();
-                    merged.Add(pair.Key, edits);
-                }
-
-                foreach (var edit in pair.Value)
-                {
-                    edits[edit.Key] = edit.Value;
-                }
-            }
-        }
-
-        foreach (var pair in merged)
-        {
-            var document = solution.GetDocument(pair.Key);
-            var root = document is null ? null : await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null)
-            {
-                continue;
-            }
-
-            var edits = pair.Value;
-            var rewritten = root.ReplaceNodes(edits.Keys, (original, current) => edits[original](current));
-            var withImports = await ImportAdder.AddImportsAsync(document!.WithSyntaxRoot(rewritten), Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            solution = withImports.Project.Solution;
-        }
-
-        return solution;
+            var rewrittenType = (TypeDeclarationSyntax)rewritten;
+            var anchor = rewrittenType.Members.First(member => member.HasAnnotation(marker));
+            var modifiers = field.Modifiers.Where(modifier => SyntaxFacts.IsAccessibilityModifier(modifier.Kind()) || modifier.IsKind(SyntaxKind.StaticKeyword));
+            var creation = ((CSharpParseOptions)model.SyntaxTree.Options).LanguageVersion >= LanguageVersion.CSharp9 ? "new()" : "new object()";
+            var declarationText = string.Join(" ", modifiers.Select(modifier => modifier.Text).Concat(new[] { "readonly", "object", name, "=", creation })) + ";";
+            var indentation = anchor.GetLeadingTrivia().Reverse().TakeWhile(trivia => trivia.IsKind(SyntaxKind.WhitespaceTrivia));
+            var gate = ParseMemberDeclaration(declarationText)!
+                .WithLeadingTrivia(indentation.Reverse())
+                .WithTrailingTrivia(anchor.GetTrailingTrivia().Where(trivia => trivia.IsKind(SyntaxKind.EndOfLineTrivia)).Take(1));
+            return rewrittenType.InsertNodesAfter(anchor, new[] { gate });
+        });
     }
 
-    /// <summary>Plans the rewrite of one reference to the field; false when the weak table cannot express it.</summary>
-    private static bool PlanUse(SyntaxNode node, SemanticModel model, INamedTypeSymbol weakTable, Plan plan, DocumentId document, CancellationToken cancellationToken)
+    /// <summary><c>s_timers</c> -> <c>s_timersGate</c>, unless a member of the type already has the name.</summary>
+    private static string GateName(IFieldSymbol field)
     {
-        var reference = node.Parent is MemberAccessExpressionSyntax qualified && qualified.Name == node ? qualified : node;
-        if (model.GetOperation(reference, cancellationToken) is not IFieldReferenceOperation fieldReference)
+        var taken = new HashSet<string>(field.ContainingType.GetMembers().Select(member => member.Name));
+        var name = field.Name + "Gate";
+        for (var suffix = 2; taken.Contains(name); suffix++)
         {
-            return false;
+            name = field.Name + "Gate" + suffix;
         }
 
-        switch (fieldReference.Parent)
-        {
-            case IInvocationOperation { Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } syntax } invocation
-                when invocation.Instance == fieldReference && !IsIncomplete(syntax) && syntax.ArgumentList.Arguments.All(argument => argument.NameColon is null):
-                return PlanCall(invocation, syntax, weakTable, plan, document);
-
-            case IPropertyReferenceOperation { Property.IsIndexer: true } indexer
-                when indexer.Instance == fieldReference &&
-                     indexer.Parent is ISimpleAssignmentOperation { Parent: IExpressionStatementOperation, Syntax: AssignmentExpressionSyntax assignment } store &&
-                     store.Target == indexer &&
-                     !IsIncomplete(assignment) &&
-                     HasMethod(weakTable, "AddOrUpdate", 2):
-                // map[key] = value;  ->  map.AddOrUpdate(key, value);
-                plan.Add(document, assignment, rewritten =>
-                {
-                    var write = (AssignmentExpressionSyntax)rewritten;
-                    var access = (ElementAccessExpressionSyntax)write.Left;
-                    var arguments = access.ArgumentList.Arguments.Add(Argument(write.Right.WithoutTrivia()));
-                    return InvocationExpression(
-                            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, access.Expression, IdentifierName("AddOrUpdate")),
-                            ArgumentList(arguments))
-                        .WithTriviaFrom(write);
-                });
-                return true;
-
-            default:
-                return false;
-        }
+        return name;
     }
 
-    private static bool PlanCall(IInvocationOperation invocation, InvocationExpressionSyntax syntax, INamedTypeSymbol weakTable, Plan plan, DocumentId document)
-    {
-        var arguments = invocation.Arguments;
-        switch (invocation.TargetMethod.Name, arguments.Length)
-        {
-            case ("TryGetValue", 2):
-            case ("Remove", 1):
-            case ("TryAdd", 2):
-            case ("Add", 2):
-            case ("Clear", 0):
-                // Same name, arguments and meaning on the weak table.
-                return HasMethod(weakTable, invocation.TargetMethod.Name, arguments.Length);
-
-            case ("ContainsKey", 1):
-                plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "TryGetValue", argumentList => argumentList.AddArguments(DiscardOut())));
-                return true;
-
-            case ("GetOrAdd", 2) when arguments[1].Value is IDelegateCreationOperation:
-                // A lambda or method group converts to CreateValueCallback; a Func<,> variable would not.
-                plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "GetValue", argumentList => argumentList));
-                return true;
-
-            case ("AddOrUpdate", 3) when invocation.Parent is IExpressionStatementOperation && UpdatesToTheAddedValue(arguments[1].Value, arguments[2].Value) && HasMethod(weakTable, "AddOrUpdate", 2):
-                // map.AddOrUpdate(key, value, (_, _) => value);  ->  map.AddOrUpdate(key, value);
-                plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "AddOrUpdate", argumentList => argumentList.WithArguments(argumentList.Arguments.RemoveAt(2))));
-                return true;
-
-            case ("TryRemove", 2) or ("Remove", 2) when arguments[1].Value is IDiscardOperation:
-                plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "Remove", argumentList => argumentList.WithArguments(SingletonSeparatedList(argumentList.Arguments[0]))));
-                return true;
-
-            default:
-                return false;
-        }
-    }
-
-    /// <summary>A use the parser could not make sense of cannot be rewritten into anything better.</summary>
-    private static bool IsIncomplete(SyntaxNode use) =>
-        use.ContainsDiagnostics || use.DescendantTokens().Any(token => token.IsMissing);
-
-    /// <summary>An update lambda that returns the very value being added (same local, parameter or constant): plain overwrite.</summary>
-    private static bool UpdatesToTheAddedValue(IOperation added, IOperation update)
-    {
-        if (update is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Body.Operations: { Length: 1 } body } } ||
-            body[0] is not IReturnOperation { ReturnedValue: { } returned })
-        {
-            return false;
-        }
-
-        return (OperationNavigation.SkipConversions(added), OperationNavigation.SkipConversions(returned)) switch
-        {
-            (ILocalReferenceOperation a, ILocalReferenceOperation b) => SymbolEqualityComparer.Default.Equals(a.Local, b.Local),
-            (IParameterReferenceOperation a, IParameterReferenceOperation b) => SymbolEqualityComparer.Default.Equals(a.Parameter, b.Parameter),
-            (ILiteralOperation a, ILiteralOperation b) => a.ConstantValue.HasValue && b.ConstantValue.HasValue && Equals(a.ConstantValue.Value, b.ConstantValue.Value),
-            _ => false,
-        };
-    }
-
-    private static InvocationExpressionSyntax Rename(InvocationExpressionSyntax invocation, string name, Func<ArgumentListSyntax, ArgumentListSyntax> arguments)
-    {
-        var memberAccess = (MemberAccessExpressionSyntax)invocation.Expression;
-        return invocation
-            .WithExpression(memberAccess.WithName(IdentifierName(name).WithTriviaFrom(memberAccess.Name)))
-            .WithArgumentList(arguments(invocation.ArgumentList));
-    }
-
-    /// <summary>Parsed, not built: only the parser gives '_' the contextual kind that makes it a discard.</summary>
-    private static ArgumentSyntax DiscardOut() => ParseArgumentList("(out _)").Arguments[0];
-
-    private static bool HasMethod(INamedTypeSymbol type, string name, int parameterCount) =>
-        type.GetMembers(name).OfType<IMethodSymbol>().Any(method => method.DeclaredAccessibility == Accessibility.Public && method.Parameters.Length == parameterCount);
-
-    /// <summary><c>Dictionary&lt;K, V&gt;</c>, <c>ConcurrentDictionary&lt;K, V&gt;</c>, <c>IDictionary&lt;K, V&gt;</c>... whose K and V are reference types, as the weak table requires.</summary>
-    private static bool IsDictionaryOfReferences(ITypeSymbol type, Compilation compilation)
+    /// <summary>
+    /// The value type of a <c>Dictionary&lt;K, V&gt;</c>, <c>ConcurrentDictionary&lt;K, V&gt;</c>,
+    /// <c>IDictionary&lt;K, V&gt;</c>... whose key is a reference type, as the weak table requires.
+    /// </summary>
+    private static ITypeSymbol? DictionaryValueOf(ITypeSymbol type, Compilation compilation)
     {
         var dictionary = compilation.GetTypeByMetadataName("System.Collections.Generic.IDictionary`2");
         if (type is not INamedTypeSymbol { TypeArguments.Length: 2 } named ||
             named.TypeArguments[0] is not { IsReferenceType: true } key ||
-            named.TypeArguments[1] is not { IsReferenceType: true } value)
+            named.TypeArguments[1] is not { TypeKind: not TypeKind.TypeParameter and not TypeKind.Error } value ||
+            value.IsRefLikeType)
         {
-            return false;
+            return null;
         }
 
         return named.AllInterfaces.Add(named).Any(candidate =>
             SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, dictionary) &&
             SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[0], key) &&
-            SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[1], value));
+            SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[1], value))
+            ? value
+            : null;
     }
 
     private static TypeArgumentListSyntax? TypeArgumentsOf(TypeSyntax type) => type switch

@@ -19,45 +19,24 @@ namespace LeakAnalyzers.CodeFixes.Rules;
 /// <summary>
 /// LEAK002 fix 1: replaces a per-call <c>new HttpClient()</c> with a <c>private static readonly</c>
 /// client of the containing type (reusing one the type already has), built on a
-/// <c>SocketsHttpHandler</c> with a <c>PooledConnectionLifetime</c> so DNS changes are honoured.
-/// Constant configuration (<c>BaseAddress</c>, <c>Timeout</c>... in an object initializer or
-/// assigned right after creation) moves into the field initializer; anything that would mutate
-/// a shared client per call (headers, non-constant settings) makes the fix unavailable.
+/// <c>SocketsHttpHandler</c> with a <c>PooledConnectionLifetime</c> so DNS changes are honoured,
+/// or on the handler the call built from constants. In top-level statements (minimal API
+/// handlers) the client becomes a local of the top-level code that the handlers capture.
+/// Constant configuration moves into the initializer; per-call headers and base addresses move
+/// onto each request (<see cref="HttpClientSettings"/>, <see cref="SharedHttpClientEdits"/>).
 /// </summary>
 internal static class SharedHttpClientRewriter
 {
     private const string PreferredFieldName = "s_httpClient";
-
-    private static readonly HashSet<string> ConfigurableProperties = new()
-    {
-        "BaseAddress", "Timeout", "MaxResponseContentBufferSize", "DefaultRequestVersion", "DefaultVersionPolicy",
-    };
+    private const string PreferredLocalName = "httpClient";
 
     /// <param name="options">The file's .editorconfig options: methods configured to dispose or take a value must not get the shared client.</param>
     public static SyntaxNode? Rewrite(SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, AnalyzerConfigOptions options, CancellationToken cancellationToken)
     {
-        if (creation.ArgumentList is { Arguments.Count: > 0 } ||
-            creation.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } typeDeclaration ||
-            typeDeclaration is InterfaceDeclarationSyntax ||
-            model.GetDeclaredSymbol(typeDeclaration, cancellationToken) is not INamedTypeSymbol type)
+        // A derived client would lose its type (and members) in a field typed HttpClient.
+        if (model.GetTypeInfo(creation, cancellationToken).Type is not { } httpClient || httpClient.ToDisplayString() != "System.Net.Http.HttpClient")
         {
             return null;
-        }
-
-        var configuration = new List<(string Property, ExpressionSyntax Value)>();
-        if (creation.Initializer is { } initializer)
-        {
-            foreach (var expression in initializer.Expressions)
-            {
-                if (expression is not AssignmentExpressionSyntax { Left: IdentifierNameSyntax property } assignment ||
-                    !ConfigurableProperties.Contains(property.Identifier.ValueText) ||
-                    !IsIndependentOfTheCall(assignment.Right, model, cancellationToken))
-                {
-                    return null;
-                }
-
-                configuration.Add((property.Identifier.ValueText, assignment.Right));
-            }
         }
 
         ExpressionSyntax outer = creation;
@@ -66,71 +45,155 @@ internal static class SharedHttpClientRewriter
             outer = parenthesized;
         }
 
-        // A derived client would lose its type (and members) in a field typed HttpClient.
-        var httpClient = model.GetTypeInfo(creation, cancellationToken).Type;
-        if (httpClient is null || httpClient.ToDisplayString() != "System.Net.Http.HttpClient")
+        var settings = new HttpClientSettings(model, cancellationToken);
+        var declarator = outer.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax variable } ? variable : null;
+        if (!settings.ReadConstructor(creation, declarator is null ? null : HandlerDeclaredBefore(declarator, creation)) ||
+            (creation.Initializer is { } initializer && !settings.ReadInitializer(initializer)))
         {
             return null;
         }
 
         // Either the client is held in a local (rewrite its uses), or used inline (replace the creation).
-        var plan = new EditPlan();
-        if (outer.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } &&
-            declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1 } declaration)
+        var edits = new SharedHttpClientEdits(settings);
+        if (declarator?.Parent is VariableDeclarationSyntax { Variables.Count: 1 } declaration)
         {
             if (model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local ||
-                !PlanLocalRewrite(local, declaration, configuration, plan, model, options, cancellationToken))
+                !PlanLocalRewrite(local, declaration, settings, edits, model, options, cancellationToken))
             {
                 return null;
             }
         }
-        else if ((outer.Parent is MemberAccessExpressionSyntax memberAccess && memberAccess.Expression == outer) || outer.Parent is ArgumentSyntax)
+        else if (declarator is null && !settings.IsConfiguredPerCall &&
+                 ((outer.Parent is MemberAccessExpressionSyntax memberAccess && memberAccess.Expression == outer) || outer.Parent is ArgumentSyntax))
         {
-            plan.Replace.Add(outer);
+            edits.Replace.Add(outer);
         }
         else
         {
             return null;
         }
 
-        var existing = ExistingSharedClient(type, httpClient);
-        if (existing is not null && !HasSameSettings(existing, configuration, cancellationToken))
+        if (settings.HasMixedHeaders)
         {
-            // The type already shares a client configured differently (or assigned elsewhere):
-            // reusing it would change this call's settings, a second one would split the pool.
+            return null;
+        }
+
+        if (creation.FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } typeDeclaration)
+        {
+            return typeDeclaration is InterfaceDeclarationSyntax || model.GetDeclaredSymbol(typeDeclaration, cancellationToken) is not INamedTypeSymbol type
+                ? null
+                : ShareInType(root, typeDeclaration, type, httpClient, settings, edits, model);
+        }
+
+        return ShareInTopLevelCode(root, creation, settings, edits, model);
+    }
+
+    private static SyntaxNode? ShareInType(SyntaxNode root, TypeDeclarationSyntax typeDeclaration, INamedTypeSymbol type, ITypeSymbol httpClient, HttpClientSettings settings, SharedHttpClientEdits edits, SemanticModel model)
+    {
+        // Reuse a shared client with exactly these settings; otherwise add one, unless the type holds a
+        // client it may reassign or configure elsewhere (a mutable static field): sharing beside it is not safe to judge.
+        var sharedClients = SharedClients(type, httpClient).ToList();
+        var existing = sharedClients.FirstOrDefault(field => HasSameSettings(field, settings));
+        if (existing is null && sharedClients.Any(field => !field.IsReadOnly))
+        {
             return null;
         }
 
         var fieldName = existing?.Name ?? UniqueMemberName(type);
-        var rewrittenType = plan.ApplyTo(typeDeclaration, fieldName);
+        var rewrittenType = edits.ApplyTo(typeDeclaration, fieldName);
         if (existing is null)
         {
-            var languageVersion = ((CSharpParseOptions)root.SyntaxTree.Options).LanguageVersion;
-            var socketsHandlerAvailable = model.Compilation.GetTypeByMetadataName("System.Net.Http.SocketsHttpHandler") is not null;
-            var field = SharedField(fieldName, configuration, languageVersion, socketsHandlerAvailable, rewrittenType.Members.FirstOrDefault(), Layout.NewLineOf(root));
-            var names = socketsHandlerAvailable ? new[] { "HttpClient", "SocketsHttpHandler", "TimeSpan" } : new[] { "HttpClient" };
-            if (!AllNamesBind(model, typeDeclaration.SpanStart, names))
-            {
-                field = field.WithAdditionalAnnotations(Simplifier.AddImportsAnnotation);
-            }
-
-            rewrittenType = rewrittenType.WithMembers(rewrittenType.Members.Insert(0, field));
+            var nextMember = rewrittenType.Members.FirstOrDefault();
+            var separator = nextMember is FieldDeclarationSyntax ? TriviaList(EndOfLine(Layout.NewLineOf(root))) : TriviaList(EndOfLine(Layout.NewLineOf(root)), EndOfLine(Layout.NewLineOf(root)));
+            var field = ParseMemberDeclaration($"private static readonly global::System.Net.Http.HttpClient {fieldName} = {Construction(settings, model, implicitType: true)};")!
+                .WithTrailingTrivia(separator)
+                .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
+            rewrittenType = rewrittenType.WithMembers(rewrittenType.Members.Insert(0, ImportsIfNeeded(field, typeDeclaration.SpanStart, model)));
         }
 
         return root.ReplaceNode(typeDeclaration, rewrittenType);
     }
 
     /// <summary>
-    /// Plans the rewrite of <c>var client = new HttpClient();</c>: constant settings assigned right
-    /// after it move into the field, <c>client.Dispose()</c> statements go (the client is shared
-    /// now), the declaration goes (a <c>using (...)</c> statement is replaced by its body), and
-    /// every other use reads the field.
+    /// A minimal API handler in top-level statements: the top-level code runs once, so the client
+    /// becomes a local of it, declared before the statement that maps the handler, which captures it.
+    /// </summary>
+    private static SyntaxNode? ShareInTopLevelCode(SyntaxNode root, BaseObjectCreationExpressionSyntax creation, HttpClientSettings settings, SharedHttpClientEdits edits, SemanticModel model)
+    {
+        if (root is not CompilationUnitSyntax unit ||
+            creation.FirstAncestorOrSelf<GlobalStatementSyntax>() is not { } globalStatement ||
+            creation.Ancestors().TakeWhile(ancestor => ancestor != globalStatement).Any(ancestor =>
+                ancestor is LocalFunctionStatementSyntax || (ancestor is AnonymousFunctionExpressionSyntax function && function.Modifiers.Any(SyntaxKind.StaticKeyword))) ||
+            !creation.Ancestors().TakeWhile(ancestor => ancestor != globalStatement).Any(ancestor => ancestor is AnonymousFunctionExpressionSyntax))
+        {
+            return null;
+        }
+
+        var name = LocalNames.Unique(PreferredLocalName, globalStatement, model);
+        var index = unit.Members.IndexOf(globalStatement);
+        var rewritten = edits.ApplyTo(unit, name);
+        var declaration = ParseStatement($"var {name} = {Construction(settings, model, implicitType: false)};")
+            .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
+        var statement = GlobalStatement(declaration)
+            .WithLeadingTrivia(rewritten.Members[index].GetLeadingTrivia())
+            .WithTrailingTrivia(EndOfLine(Layout.NewLineOf(root)));
+        var following = rewritten.Members[index].WithLeadingTrivia(Layout.Indentation(globalStatement.Statement));
+        return rewritten.WithMembers(rewritten.Members.RemoveAt(index).InsertRange(index, new MemberDeclarationSyntax[] { ImportsIfNeeded(statement, globalStatement.SpanStart, model), following }));
+    }
+
+    /// <summary><c>new(new SocketsHttpHandler { PooledConnectionLifetime = ... }) { settings }</c>, or the call's own handler.</summary>
+    private static string Construction(HttpClientSettings settings, SemanticModel model, bool implicitType)
+    {
+        var fieldSettings = settings.FieldSettings().ToList();
+        var initializer = fieldSettings.Count == 0
+            ? string.Empty
+            : " { " + string.Join(", ", fieldSettings.Select(setting => setting.Property + " = " + setting.Value.WithoutTrivia().ToFullString())) + " }";
+        var construction = implicitType && ((CSharpParseOptions)model.SyntaxTree.Options).LanguageVersion >= LanguageVersion.CSharp9 ? "new" : "new global::System.Net.Http.HttpClient";
+        var arguments = settings.ConstructorArguments?.WithoutTrivia().ToFullString() ?? (SocketsHandlerAvailable(model)
+            ? "(new global::System.Net.Http.SocketsHttpHandler { PooledConnectionLifetime = global::System.TimeSpan.FromMinutes(2) })"
+            : "()");
+        return construction + arguments + initializer;
+    }
+
+    private static bool SocketsHandlerAvailable(SemanticModel model) =>
+        model.Compilation.GetTypeByMetadataName("System.Net.Http.SocketsHttpHandler") is not null;
+
+    private static T ImportsIfNeeded<T>(T node, int position, SemanticModel model)
+        where T : SyntaxNode
+    {
+        var names = SocketsHandlerAvailable(model) ? new[] { "HttpClient", "SocketsHttpHandler", "TimeSpan" } : new[] { "HttpClient" };
+        return names.All(name => model.LookupNamespacesAndTypes(position, name: name).Length > 0) ? node : node.WithAdditionalAnnotations(Simplifier.AddImportsAnnotation);
+    }
+
+    /// <summary><c>var handler = new HttpClientHandler { ... };</c> right before the client's declaration: it moves into the shared client.</summary>
+    private static LocalDeclarationStatementSyntax? HandlerDeclaredBefore(VariableDeclaratorSyntax client, BaseObjectCreationExpressionSyntax creation)
+    {
+        if (client.Parent?.Parent is not LocalDeclarationStatementSyntax { Parent: BlockSyntax block } statement ||
+            block.Statements.IndexOf(statement) is var index && index < 1 ||
+            block.Statements[index - 1] is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration.Variables.Count: 1 } handlerStatement ||
+            creation.ArgumentList?.Arguments.FirstOrDefault()?.Expression is not IdentifierNameSyntax argument ||
+            argument.Identifier.ValueText != handlerStatement.Declaration.Variables[0].Identifier.ValueText)
+        {
+            return null;
+        }
+
+        // Used by nothing else: once the client is shared, so is the handler.
+        var handler = handlerStatement.Declaration.Variables[0];
+        var uses = block.DescendantNodes().OfType<IdentifierNameSyntax>().Count(identifier => identifier.Identifier.ValueText == handler.Identifier.ValueText);
+        return uses == 1 ? handlerStatement : null;
+    }
+
+    /// <summary>
+    /// Plans the rewrite of <c>var client = new HttpClient();</c>: settings assigned right after it
+    /// move into the shared client (or onto each request), <c>client.Dispose()</c> statements go
+    /// (the client is shared now), the declaration goes (a <c>using (...)</c> statement is replaced
+    /// by its body), and every other use reads the shared client.
     /// </summary>
     private static bool PlanLocalRewrite(
         ILocalSymbol local,
         VariableDeclarationSyntax declaration,
-        List<(string Property, ExpressionSyntax Value)> configuration,
-        EditPlan plan,
+        HttpClientSettings settings,
+        SharedHttpClientEdits edits,
         SemanticModel model,
         AnalyzerConfigOptions options,
         CancellationToken cancellationToken)
@@ -142,13 +205,23 @@ internal static class SharedHttpClientRewriter
             case LocalDeclarationStatementSyntax { Parent: BlockSyntax block } statement:
                 following = block.Statements.Skip(block.Statements.IndexOf(statement) + 1);
                 scope = block;
-                plan.Remove.Add(statement);
+                edits.Remove.Add(statement);
+                if (settings.InlinedHandler is { } handlerStatement)
+                {
+                    edits.Remove.Add(handlerStatement);
+                }
+
                 break;
-            case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: BlockSyntax body } usingStatement
-                when !DeclaresNamesUsedAround(body, usingStatement.Parent!):
-                following = body.Statements;
+            case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: var body } usingStatement
+                when body is BlockSyntax || body is not LocalDeclarationStatementSyntax:
+                if (body is BlockSyntax usingBlock && DeclaresNamesUsedAround(usingBlock, usingStatement.Parent!))
+                {
+                    return false;
+                }
+
+                following = body is BlockSyntax bodyBlock ? bodyBlock.Statements : new[] { body };
                 scope = body;
-                plan.Unwrap = usingStatement;
+                edits.Unwrap = usingStatement;
                 break;
             default:
                 return false;
@@ -156,23 +229,18 @@ internal static class SharedHttpClientRewriter
 
         foreach (var statement in following)
         {
-            if (statement is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax target, Name: IdentifierNameSyntax property } } assignment } &&
-                target.Identifier.ValueText == local.Name &&
-                ConfigurableProperties.Contains(property.Identifier.ValueText) &&
-                IsIndependentOfTheCall(assignment.Right, model, cancellationToken))
+            if (!settings.ReadStatement(statement, local.Name))
             {
-                configuration.Add((property.Identifier.ValueText, assignment.Right));
-                plan.Remove.Add(statement);
-                continue;
+                break;
             }
 
-            break;
+            edits.Remove.Add(statement);
         }
 
         foreach (var identifier in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
         {
             if (identifier.Identifier.ValueText != local.Name ||
-                plan.Remove.Any(removed => removed.Span.Contains(identifier.Span)) ||
+                edits.Remove.Any(removed => removed.Span.Contains(identifier.Span)) ||
                 !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
             {
                 continue;
@@ -181,29 +249,47 @@ internal static class SharedHttpClientRewriter
             switch (identifier.Parent)
             {
                 case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose", Parent: InvocationExpressionSyntax { Parent: ExpressionStatementSyntax disposeStatement } }:
-                    plan.Remove.Add(disposeStatement);
+                    edits.Remove.Add(disposeStatement);
                     continue;
                 case ConditionalAccessExpressionSyntax { WhenNotNull: InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax { Name.Identifier.ValueText: "Dispose" } }, Parent: ExpressionStatementSyntax disposeStatement }:
-                    plan.Remove.Add(disposeStatement);
+                    edits.Remove.Add(disposeStatement);
                     continue;
                 case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DefaultRequestHeaders" or "CancelPendingRequests" or "Dispose" or "DisposeAsync" }:
                 case MemberAccessExpressionSyntax { Parent: AssignmentExpressionSyntax memberWrite } memberAccess when memberWrite.Left == memberAccess:
-                    // Per-call mutation (or disposal) of what would become shared state.
+                    // Per-call mutation (or disposal) of what would become shared state, away from the configuration statements.
                     return false;
-                case MemberAccessExpressionSyntax memberAccess when memberAccess.Expression == identifier:
+                case MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax call } memberAccess
+                    when memberAccess.Expression == identifier && settings.IsConfiguredPerCall:
+                    if (!edits.CanCarryPerCallSettings(call, memberAccess.Name.Identifier.ValueText) || !TakesRequestUriFirst(call, model, cancellationToken))
+                    {
+                        return false;
+                    }
+
+                    edits.Replace.Add(identifier);
+                    edits.Calls.Add(call);
+                    continue;
+                case MemberAccessExpressionSyntax memberAccess when memberAccess.Expression == identifier && !settings.IsConfiguredPerCall:
                 case ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent.Parent: InvocationExpressionSyntax } argument
-                    when !HandsItOver(argument, model, options, cancellationToken):
-                    plan.Replace.Add(identifier);
+                    when !settings.IsConfiguredPerCall && !HandsItOver(argument, model, options, cancellationToken):
+                    edits.Replace.Add(identifier);
                     continue;
                 default:
                     // Anything else (using (client), casts, constructor arguments that may take
-                    // ownership, writes) could dispose or replace the shared client.
+                    // ownership, writes, uses that cannot carry per-call settings) could dispose,
+                    // replace or misconfigure the shared client.
                     return false;
             }
         }
 
         return true;
     }
+
+    /// <summary>The call's first parameter is the request URI (string or Uri): the per-call base address can resolve it.</summary>
+    private static bool TakesRequestUriFirst(InvocationExpressionSyntax call, SemanticModel model, CancellationToken cancellationToken) =>
+        model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method &&
+        (method.ReducedFrom is null ? method.Parameters : method.ReducedFrom.Parameters.RemoveAt(0)).FirstOrDefault() is { } first &&
+        first.Name.IndexOf("uri", StringComparison.OrdinalIgnoreCase) >= 0 &&
+        first.Type.ToDisplayString() is "string" or "string?" or "System.Uri" or "System.Uri?";
 
     /// <summary>A call that disposes or keeps its argument (attribute or .editorconfig list): it must not get the shared client.</summary>
     private static bool HandsItOver(ArgumentSyntax argument, SemanticModel model, AnalyzerConfigOptions options, CancellationToken cancellationToken)
@@ -235,101 +321,25 @@ internal static class SharedHttpClientRewriter
                          (node is ParameterSyntax parameter && inside.Contains(parameter.Identifier.ValueText)));
     }
 
-    /// <summary>The edits to one type declaration, applied through annotations so that nested edits survive each other.</summary>
-    private sealed class EditPlan
-    {
-        private static readonly SyntaxAnnotation ReplaceMark = new();
-        private static readonly SyntaxAnnotation RemoveMark = new();
-        private static readonly SyntaxAnnotation UnwrapMark = new();
-
-        public List<SyntaxNode> Replace { get; } = new();
-
-        public List<StatementSyntax> Remove { get; } = new();
-
-        public UsingStatementSyntax? Unwrap { get; set; }
-
-        public TypeDeclarationSyntax ApplyTo(TypeDeclarationSyntax type, string fieldName)
-        {
-            var marks = new Dictionary<SyntaxNode, SyntaxAnnotation>();
-            foreach (var node in Replace)
-            {
-                marks[node] = ReplaceMark;
-            }
-
-            foreach (var node in Remove)
-            {
-                marks[node] = RemoveMark;
-            }
-
-            if (Unwrap is not null)
-            {
-                marks[Unwrap] = UnwrapMark;
-            }
-
-            var marked = type.ReplaceNodes(marks.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(marks[original]));
-            marked = marked.ReplaceNodes(
-                marked.GetAnnotatedNodes(ReplaceMark),
-                (_, rewritten) => IdentifierName(fieldName).WithTriviaFrom(rewritten));
-
-            if (marked.GetAnnotatedNodes(UnwrapMark).FirstOrDefault() is UsingStatementSyntax usingStatement &&
-                usingStatement.Statement is BlockSyntax body)
-            {
-                var statements = body.Statements.Select(statement => statement.WithAdditionalAnnotations(Formatter.Annotation));
-                marked = marked.ReplaceNode(usingStatement, statements.Select((statement, index) => index == 0 ? statement.WithLeadingTrivia(usingStatement.GetLeadingTrivia()) : statement));
-            }
-
-            var removed = marked.GetAnnotatedNodes(RemoveMark).ToList();
-            return removed.Count == 0 ? marked : marked.RemoveNodes(removed, SyntaxRemoveOptions.KeepNoTrivia)!;
-        }
-    }
-
-    /// <summary>An expression that means the same in a static field initializer: no locals, parameters or instance members.</summary>
-    private static bool IsIndependentOfTheCall(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken)
-    {
-        foreach (var node in expression.DescendantNodesAndSelf())
-        {
-            if (node is not SimpleNameSyntax name)
-            {
-                continue;
-            }
-
-            var symbol = model.GetSymbolInfo(name, cancellationToken).Symbol;
-            switch (symbol)
-            {
-                case null:
-                case ILocalSymbol:
-                case IParameterSymbol:
-                case IRangeVariableSymbol:
-                    return false;
-                case IFieldSymbol { IsStatic: false, IsConst: false }:
-                case IPropertySymbol { IsStatic: false } when !IsMemberOfAccessedValue(name):
-                case IMethodSymbol { IsStatic: false, MethodKind: not MethodKind.Constructor } when !IsMemberOfAccessedValue(name):
-                    return false;
-            }
-        }
-
-        return true;
-
-        // TimeSpan.FromSeconds(5).TotalSeconds: an instance member of a value built from constants is fine.
-        static bool IsMemberOfAccessedValue(SimpleNameSyntax name) =>
-            name.Parent is MemberAccessExpressionSyntax memberAccess && memberAccess.Name == name;
-    }
-
-    private static IFieldSymbol? ExistingSharedClient(INamedTypeSymbol type, ITypeSymbol httpClient) =>
-        type.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(field =>
+    private static IEnumerable<IFieldSymbol> SharedClients(INamedTypeSymbol type, ITypeSymbol httpClient) =>
+        type.GetMembers().OfType<IFieldSymbol>().Where(field =>
             field.IsStatic && !field.IsConst && SymbolEqualityComparer.Default.Equals(field.Type, httpClient) && !field.IsImplicitlyDeclared);
 
-    /// <summary>A <c>static readonly</c> field initialized with exactly the settings this call would give its client.</summary>
-    private static bool HasSameSettings(IFieldSymbol field, List<(string Property, ExpressionSyntax Value)> configuration, CancellationToken cancellationToken)
+    /// <summary>
+    /// A <c>static readonly</c> field initialized with exactly the settings this call would give its
+    /// client (and, when the call builds its own handler, the same constructor arguments).
+    /// </summary>
+    private static bool HasSameSettings(IFieldSymbol field, HttpClientSettings settings)
     {
         if (!field.IsReadOnly ||
-            field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax initializer })
+            field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax initializer } ||
+            (settings.ConstructorArguments is { } arguments && Normalize(arguments) != (initializer.ArgumentList is null ? "()" : Normalize(initializer.ArgumentList))))
         {
             return false;
         }
 
         var existing = initializer.Initializer?.Expressions.Select(Normalize).OrderBy(setting => setting, StringComparer.Ordinal) ?? Enumerable.Empty<string>();
-        var wanted = configuration.Select(setting => setting.Property + "=" + Normalize(setting.Value)).OrderBy(setting => setting, StringComparer.Ordinal);
+        var wanted = settings.FieldSettings().Select(setting => setting.Property + "=" + Normalize(setting.Value)).OrderBy(setting => setting, StringComparer.Ordinal);
         return existing.SequenceEqual(wanted, StringComparer.Ordinal);
 
         static string Normalize(SyntaxNode node) => new string(node.ToString().Where(c => !char.IsWhiteSpace(c)).ToArray());
@@ -345,26 +355,5 @@ internal static class SharedHttpClientRewriter
         }
 
         return name;
-    }
-
-    private static bool AllNamesBind(SemanticModel model, int position, params string[] names) =>
-        names.All(name => model.LookupNamespacesAndTypes(position, name: name).Length > 0);
-
-    /// <param name="socketsHandlerAvailable">False on netstandard2.0/.NET Framework: the client is then built without a handler.</param>
-    private static MemberDeclarationSyntax SharedField(string name, List<(string Property, ExpressionSyntax Value)> configuration, LanguageVersion languageVersion, bool socketsHandlerAvailable, MemberDeclarationSyntax? nextMember, string newLine)
-    {
-        var settings = configuration.Count == 0
-            ? string.Empty
-            : " { " + string.Join(", ", configuration.Select(setting => setting.Property + " = " + setting.Value.WithoutTrivia().ToFullString())) + " }";
-        var construction = languageVersion >= LanguageVersion.CSharp9 ? "new" : "new global::System.Net.Http.HttpClient";
-        var handler = socketsHandlerAvailable
-            ? "new global::System.Net.Http.SocketsHttpHandler { PooledConnectionLifetime = global::System.TimeSpan.FromMinutes(2) }"
-            : string.Empty;
-        var field = (FieldDeclarationSyntax)ParseMemberDeclaration(
-            $"private static readonly global::System.Net.Http.HttpClient {name} = {construction}({handler}){settings};")!;
-        var separator = nextMember is FieldDeclarationSyntax ? TriviaList(EndOfLine(newLine)) : TriviaList(EndOfLine(newLine), EndOfLine(newLine));
-        return field
-            .WithTrailingTrivia(separator)
-            .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
     }
 }

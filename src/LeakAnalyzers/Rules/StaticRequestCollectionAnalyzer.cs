@@ -45,6 +45,7 @@ public sealed class StaticRequestCollectionAnalyzer : DiagnosticAnalyzer
             var analysis = new DeferredCompilationState<Analysis>(() => new Analysis(compilation, options));
             start.RegisterSymbolAction(symbolContext => AnalyzeTypedField(symbolContext, analysis.Value), SymbolKind.Field);
             start.RegisterSymbolStartAction(typeContext => AnalyzeUntypedFields(typeContext, analysis.Value), SymbolKind.NamedType);
+            start.RegisterSymbolStartAction(typeContext => AnalyzeUsesOfPrivateFields(typeContext, analysis.Value), SymbolKind.NamedType);
         });
     }
 
@@ -52,11 +53,20 @@ public sealed class StaticRequestCollectionAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeTypedField(SymbolAnalysisContext context, Analysis analysis)
     {
         var field = (IFieldSymbol)context.Symbol;
+        if (!IsJudgedByItsUses(field) && TypedFieldDiagnostic(field, analysis, context.CancellationToken) is { } diagnostic)
+        {
+            context.ReportDiagnostic(diagnostic);
+        }
+    }
+
+    /// <summary>The diagnostic for a field of a generic collection of request objects, or null.</summary>
+    private static Diagnostic? TypedFieldDiagnostic(IFieldSymbol field, Analysis analysis, CancellationToken cancellationToken)
+    {
         if (!IsCandidate(field) ||
             !analysis.Collections.TryGetComponents(field.Type, out var components) ||
             (analysis.Collections.IsImmutable(field.Type) && field.IsReadOnly))
         {
-            return;
+            return null;
         }
 
         var configured = analysis.RequestTypes.ConfiguredFor(field.Locations[0].SourceTree!);
@@ -67,16 +77,81 @@ public sealed class StaticRequestCollectionAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            if (DescribeHolder(field, analysis, context.CancellationToken) is { } holder)
+            if (DescribeHolder(field, analysis, cancellationToken) is not { } holder)
             {
-                var properties = role == Role.Key && SymbolEqualityComparer.Default.Equals(requestType, componentType)
-                    ? ImmutableDictionary<string, string?>.Empty.Add(KeyIsRequestScopedProperty, "true")
-                    : ImmutableDictionary<string, string?>.Empty;
-                context.ReportDiagnostic(Diagnostic.Create(Rule, DeclaratorLocation(field, context.CancellationToken), properties, holder, field.Name, requestType.Name, role));
+                return null;
             }
 
+            var properties = role == Role.Key && SymbolEqualityComparer.Default.Equals(requestType, componentType)
+                ? ImmutableDictionary<string, string?>.Empty.Add(KeyIsRequestScopedProperty, "true")
+                : ImmutableDictionary<string, string?>.Empty;
+            return Diagnostic.Create(Rule, DeclaratorLocation(field, cancellationToken), properties, holder, field.Name, requestType.Name, role);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A private field of a type without nested types is used only by code the type's own analysis
+    /// sees: it is judged at the end of the type, by its uses (<see cref="AnalyzeUsesOfPrivateFields"/>).
+    /// </summary>
+    private static bool IsJudgedByItsUses(IFieldSymbol field) =>
+        field.DeclaredAccessibility == Accessibility.Private && field.ContainingType.GetTypeMembers().IsEmpty;
+
+    /// <summary>
+    /// A private collection whose every store is followed at once by a <c>try</c>/<c>finally</c> that
+    /// removes the same entry (<see cref="RequestEntries"/>) leaves no path that keeps a request:
+    /// it is not reported. Any other store, or a use the analysis cannot follow, and it is.
+    /// </summary>
+    private static void AnalyzeUsesOfPrivateFields(SymbolStartAnalysisContext context, Analysis analysis)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        var judged = new ConcurrentDictionary<IFieldSymbol, Diagnostic>(SymbolEqualityComparer.Default);
+        foreach (var member in type.GetMembers())
+        {
+            if (member is IFieldSymbol field && IsJudgedByItsUses(field) && TypedFieldDiagnostic(field, analysis, context.CancellationToken) is { } diagnostic)
+            {
+                judged.TryAdd(field, diagnostic);
+            }
+        }
+
+        if (judged.IsEmpty)
+        {
             return;
         }
+
+        // Per field: bit 1, some store; bit 2, some store or use that may keep an entry.
+        const int Stored = 1, Unguarded = 2;
+        var uses = new ConcurrentDictionary<IFieldSymbol, int>(SymbolEqualityComparer.Default);
+        context.RegisterOperationAction(
+            operationContext =>
+            {
+                var reference = (IFieldReferenceOperation)operationContext.Operation;
+                if (!judged.ContainsKey(reference.Field))
+                {
+                    return;
+                }
+
+                var flags = RequestEntries.Classify(reference, out var store) switch
+                {
+                    EntryUse.Store => Stored | (RequestEntries.IsRemovedWhenScopeEnds(store!, reference.Field) ? 0 : Unguarded),
+                    EntryUse.Read => 0,
+                    _ => Unguarded,
+                };
+                uses.AddOrUpdate(reference.Field, flags, (_, earlier) => earlier | flags);
+            },
+            OperationKind.FieldReference);
+        context.RegisterSymbolEndAction(endContext =>
+        {
+            foreach (var pair in judged)
+            {
+                // A field nothing stores into is still reported: its declaration is the leak-prone design.
+                if (!uses.TryGetValue(pair.Key, out var flags) || flags != Stored)
+                {
+                    endContext.ReportDiagnostic(pair.Value);
+                }
+            }
+        });
     }
 
     /// <summary>

@@ -170,14 +170,8 @@ public sealed class ConditionalWeakTableCodeFixTests
             public async Task InvokeAsync(HttpContext context)
             {
                 this._users[context] = context.User.Identity?.Name ?? "anonymous";
-                try
-                {
-                    await _next(context);
-                }
-                finally
-                {
-                    _users.Remove(context);
-                }
+                await _next(context);
+                _users.Remove(context);
             }
         }
         """, """
@@ -194,14 +188,8 @@ public sealed class ConditionalWeakTableCodeFixTests
             public async Task InvokeAsync(HttpContext context)
             {
                 this._users.AddOrUpdate(context, context.User.Identity?.Name ?? "anonymous");
-                try
-                {
-                    await _next(context);
-                }
-                finally
-                {
-                    _users.Remove(context);
-                }
+                await _next(context);
+                _users.Remove(context);
             }
         }
         """);
@@ -238,23 +226,465 @@ public sealed class ConditionalWeakTableCodeFixTests
         }
         """);
 
+    [Fact]
+    public Task Lock_on_the_collection_moves_to_a_gate_and_every_use_is_rewritten() => VerifyFix.CodeFixAsync("""
+        using System.Collections.Concurrent;
+        using Microsoft.AspNetCore.Http;
+
+        sealed class Sessions
+        {
+            private static readonly Dictionary<HttpContext, Session> [|Items = new()|];
+            private static readonly ConcurrentDictionary<HttpContext, Session> [|s_pending = new()|];
+
+            public static Session Get(HttpContext context)
+            {
+                lock (Items)
+                {
+                    if (!Items.ContainsKey(context))
+                    {
+                        Items[context] = new Session();
+                    }
+
+                    return Items[context];
+                }
+            }
+
+            public static int Active()
+            {
+                lock (Items)
+                {
+                    var count = 0;
+                    foreach (var pair in Items)
+                    {
+                        count++;
+                    }
+
+                    return count + Items.Count(pair => pair.Value.Open);
+                }
+            }
+
+            public static Session Start(HttpContext context, Session session) => s_pending.GetOrAdd(context, session);
+
+            public static bool End(HttpContext context)
+            {
+                s_pending.TryRemove(context, out var session);
+                session?.Close();
+                if (s_pending.TryRemove(context, out var again))
+                {
+                    again.Close();
+                }
+
+                return Items.Remove(context, out _);
+            }
+        }
+
+        sealed class Session
+        {
+            public bool Open { get; private set; } = true;
+
+            public void Close() => Open = false;
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        sealed class Sessions
+        {
+            private static readonly ConditionalWeakTable<HttpContext, Session> Items = new();
+            private static readonly object ItemsGate = new();
+            private static readonly ConditionalWeakTable<HttpContext, Session> s_pending = new();
+
+            public static Session Get(HttpContext context)
+            {
+                lock (ItemsGate)
+                {
+                    if (!Items.TryGetValue(context, out _))
+                    {
+                        Items.AddOrUpdate(context, new Session());
+                    }
+
+                    return Items.GetValue(context, _ => throw new KeyNotFoundException());
+                }
+            }
+
+            public static int Active()
+            {
+                lock (ItemsGate)
+                {
+                    var count = 0;
+                    foreach (var pair in Items)
+                    {
+                        count++;
+                    }
+
+                    return count + Items.Count(pair => pair.Value.Open);
+                }
+            }
+
+            public static Session Start(HttpContext context, Session session) => s_pending.GetValue(context, _ => session);
+
+            public static bool End(HttpContext context)
+            {
+                if (s_pending.TryGetValue(context, out var session))
+                {
+                    s_pending.Remove(context);
+                }
+                session?.Close();
+                if (s_pending.TryGetValue(context, out var again) && s_pending.Remove(context))
+                {
+                    again.Close();
+                }
+
+                return Items.Remove(context);
+            }
+        }
+
+        sealed class Session
+        {
+            public bool Open { get; private set; } = true;
+
+            public void Close() => Open = false;
+        }
+        """);
+
+    // ---- Remove when the request ends ----------------------------------------------------
+
+    [Fact]
+    public Task Connected_websockets_are_removed_when_the_request_ends() => VerifyFix.CodeFixAsync("""
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+
+        static class Chat
+        {
+            private static readonly List<WebSocket> [|s_clients = new()|];
+
+            public static async Task JoinAsync(HttpContext context)
+            {
+                var socket = await context.WebSockets.AcceptWebSocketAsync();
+                lock (s_clients)
+                {
+                    s_clients.Add(socket);
+                }
+
+                // Echo until the client leaves.
+                var buffer = new byte[1024];
+                while (socket.State == WebSocketState.Open)
+                {
+                    await socket.ReceiveAsync(buffer, context.RequestAborted);
+                }
+
+                lock (s_clients)
+                {
+                    s_clients.Remove(socket);
+                }
+            }
+
+            public static int Count()
+            {
+                lock (s_clients)
+                {
+                    return s_clients.Count;
+                }
+            }
+        }
+        """, """
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+
+        static class Chat
+        {
+            private static readonly List<WebSocket> s_clients = new();
+
+            public static async Task JoinAsync(HttpContext context)
+            {
+                var socket = await context.WebSockets.AcceptWebSocketAsync();
+                lock (s_clients)
+                {
+                    s_clients.Add(socket);
+                }
+
+                try
+                {
+                    // Echo until the client leaves.
+                    var buffer = new byte[1024];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        await socket.ReceiveAsync(buffer, context.RequestAborted);
+                    }
+                }
+                finally
+                {
+                    lock (s_clients)
+                    {
+                        s_clients.Remove(socket);
+                    }
+                }
+            }
+
+            public static int Count()
+            {
+                lock (s_clients)
+                {
+                    return s_clients.Count;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Active_requests_and_sockets_by_id_are_removed_when_the_request_ends() => VerifyFix.CodeFixAsync("""
+        using System.Collections.Concurrent;
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+        using Microsoft.Extensions.DependencyInjection;
+
+        public sealed class Hub
+        {
+            private readonly ConcurrentDictionary<string, WebSocket> [|_sockets = new()|];
+            private readonly HashSet<HttpContext> [|_active = new()|];
+
+            public async Task ServeAsync(HttpContext context, WebSocket socket)
+            {
+                _sockets.TryAdd(context.TraceIdentifier, socket);
+                _active.Add(context);
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+            }
+
+            public void Broadcast()
+            {
+                foreach (var socket in _sockets.Values)
+                {
+                    _ = socket.State;
+                }
+            }
+        }
+
+        public static class Registration
+        {
+            public static void Register(IServiceCollection services) => services.AddSingleton<Hub>();
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+        using Microsoft.Extensions.DependencyInjection;
+
+        public sealed class Hub
+        {
+            private readonly ConcurrentDictionary<string, WebSocket> _sockets = new();
+            private readonly HashSet<HttpContext> _active = new();
+
+            public async Task ServeAsync(HttpContext context, WebSocket socket)
+            {
+                _sockets.TryAdd(context.TraceIdentifier, socket);
+                try
+                {
+                    _active.Add(context);
+                    try
+                    {
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    }
+                    finally
+                    {
+                        _active.Remove(context);
+                    }
+                }
+                finally
+                {
+                    _sockets.TryRemove(context.TraceIdentifier, out _);
+                }
+            }
+
+            public void Broadcast()
+            {
+                foreach (var socket in _sockets.Values)
+                {
+                    _ = socket.State;
+                }
+            }
+        }
+
+        public static class Registration
+        {
+            public static void Register(IServiceCollection services) => services.AddSingleton<Hub>();
+        }
+        """);
+
+    [Fact]
+    public Task Minimal_api_lambdas_remove_what_they_store() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+
+        static class Endpoints
+        {
+            private static readonly Dictionary<int, HttpContext> [|s_byId = new()|];
+
+            public static void Map(WebApplication app)
+            {
+                app.MapGet("/slow/{id}", async (int id, HttpContext context) =>
+                {
+                    s_byId[id] = context;
+                    await Task.Delay(100);
+                    return Results.Ok();
+                });
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+
+        static class Endpoints
+        {
+            private static readonly Dictionary<int, HttpContext> s_byId = new();
+
+            public static void Map(WebApplication app)
+            {
+                app.MapGet("/slow/{id}", async (int id, HttpContext context) =>
+                {
+                    s_byId[id] = context;
+                    try
+                    {
+                        await Task.Delay(100);
+                        return Results.Ok();
+                    }
+                    finally
+                    {
+                        s_byId.Remove(id);
+                    }
+                });
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Value_type_values_are_held_in_a_strong_box() => VerifyFix.CodeFixAsync("""
+        using System.Collections.Concurrent;
+        using Microsoft.AspNetCore.Http;
+
+        static class Timing
+        {
+            private static readonly Dictionary<HttpContext, DateTime> [|s_started = new()|];
+            private static readonly ConcurrentDictionary<HttpContext, int> [|s_hits = new()|];
+
+            public static void Start(HttpContext context)
+            {
+                s_started[context] = DateTime.UtcNow;
+                s_hits.TryAdd(context, 1);
+            }
+
+            public static TimeSpan Stop(HttpContext context)
+            {
+                var elapsed = DateTime.UtcNow - s_started[context];
+                s_started.Remove(context);
+                return s_hits.ContainsKey(context) ? elapsed : TimeSpan.Zero;
+            }
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        static class Timing
+        {
+            private static readonly ConditionalWeakTable<HttpContext, StrongBox<DateTime>> s_started = new();
+            private static readonly ConditionalWeakTable<HttpContext, StrongBox<int>> s_hits = new();
+
+            public static void Start(HttpContext context)
+            {
+                s_started.AddOrUpdate(context, new StrongBox<DateTime>(DateTime.UtcNow));
+                s_hits.TryAdd(context, new StrongBox<int>(1));
+            }
+
+            public static TimeSpan Stop(HttpContext context)
+            {
+                var elapsed = DateTime.UtcNow - s_started.GetValue(context, _ => throw new KeyNotFoundException()).Value;
+                s_started.Remove(context);
+                return s_hits.TryGetValue(context, out _) ? elapsed : TimeSpan.Zero;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_All_takes_the_weak_table_where_it_applies_and_removes_entries_elsewhere() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        sealed class RequestLog
+        {
+            private static readonly Dictionary<HttpContext, string> [|s_users = new()|];
+            private static readonly List<HttpContext> [|s_active = new()|];
+
+            public static async Task HandleAsync(HttpContext context, RequestDelegate next)
+            {
+                s_users[context] = context.User.Identity?.Name ?? "anonymous";
+                s_active.Add(context);
+                await next(context);
+            }
+        }
+        """, """
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        sealed class RequestLog
+        {
+            private static readonly ConditionalWeakTable<HttpContext, string> s_users = new();
+            private static readonly List<HttpContext> s_active = new();
+
+            public static async Task HandleAsync(HttpContext context, RequestDelegate next)
+            {
+                s_users.AddOrUpdate(context, context.User.Identity?.Name ?? "anonymous");
+                s_active.Add(context);
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    s_active.Remove(context);
+                }
+            }
+        }
+        """);
+
+    [Theory]
+    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentBag<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); }")]
+    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentQueue<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Enqueue(c); Console.WriteLine(); }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) => s_seen.Add(c);")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { if (c.Request.IsHttps) { s_seen.Add(c); Console.WriteLine(); } }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c, HttpContext d) { s_seen.Add(c); c = d; Console.WriteLine(); }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); s_seen.Insert(0, c); Console.WriteLine(); }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Use(s_seen); } static void Use(object o) { }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); s_seen.Add(c); Console.WriteLine(); }")]
+    [InlineData("internal static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); } class Nested { }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); Local(); void Other() { } Console.WriteLine(); } static void Local() { }")]
+    public Task Remove_when_the_request_ends_is_not_offered_where_it_cannot_cover_every_store(string members)
+    {
+        var source = $$"""
+            using Microsoft.AspNetCore.Http;
+
+            public class C
+            {
+                {{members}}
+            }
+            """;
+        return VerifyFix.CodeFixAsync(source, source);
+    }
+
     // ---- Fix not offered ------------------------------------------------------------------
 
     [Theory]
-    [InlineData("foreach (var pair in s_map) { }")]
     [InlineData("_ = s_map.Count;")]
     [InlineData("_ = s_map.Keys;")]
     [InlineData("_ = s_map.Values;")]
-    [InlineData("_ = s_map[context];")]
     [InlineData("s_map[context] += \"x\";")]
     [InlineData("_ = s_map[context] = \"x\";")]
-    [InlineData("_ = s_map.Any();")]
     [InlineData("Use(s_map);")]
     [InlineData("s_map = new();")]
     [InlineData("s_map?.Remove(context);")]
     [InlineData("_ = s_map.GetValueOrDefault(context);")]
     [InlineData("_ = s_map.TryGetValue(value: out var found, key: context);")]
-    [InlineData("s_map.Remove(context, out var removed);")]
     public Task Fix_is_not_offered_when_a_use_cannot_be_rewritten(string use)
     {
         var source = $$"""
@@ -277,8 +707,6 @@ public sealed class ConditionalWeakTableCodeFixTests
     }
 
     [Theory]
-    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|];")]
-    [InlineData("private static readonly Dictionary<HttpContext, DateTime> [|s_map = new()|];")]
     [InlineData("private static readonly HashSet<HttpContext> [|s_map = new()|];")]
     [InlineData("private static readonly List<HttpContext> [|s_map = new()|];")]
     [InlineData("private static readonly Dictionary<string, HttpContext> [|s_map = new()|];")]
@@ -291,11 +719,13 @@ public sealed class ConditionalWeakTableCodeFixTests
     [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = Create()|]; static Dictionary<HttpContext, string> Create() => new();")]
     [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map|];")]
     [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new()|], [|s_other = new()|];")]
-    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static string M(HttpContext c) => s_map.GetOrAdd(c, \"x\");")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static Func<HttpContext, string> f = c => \"x\"; static string M(HttpContext c) => s_map.GetOrAdd(c, f);")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static void M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, old) => old + v);")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static string M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, _) => v);")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static void M(HttpContext c, string v) { s_map.AddOrUpdate(c, v, (_, v) => v); }")]
+    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { s_map.TryGetValue(c, out var count); }")]
+    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { foreach (var pair in s_map) { } }")]
+    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { s_map[c]++; }")]
     public Task Fix_is_not_offered_for_shapes_a_weak_table_cannot_take(string members)
     {
         var source = $$"""

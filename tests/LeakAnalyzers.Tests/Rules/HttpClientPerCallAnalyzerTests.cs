@@ -357,36 +357,240 @@ public sealed class HttpClientPerCallAnalyzerTests
         });
 
     [Fact]
-    public Task Fix_is_not_offered_when_the_client_is_configured_per_call() => VerifyFix.CodeFixAsync("""
+    public Task Handlers_and_constant_default_headers_move_onto_the_shared_client() => VerifyFix.CodeFixAsync("""
+        using System.Net.Http.Headers;
+
+        class Catalog
+        {
+            public async Task<string> Get(string path)
+            {
+                using (var client = [|new HttpClient(new HttpClientHandler { AllowAutoRedirect = false })|])
+                    return await client.GetStringAsync(path);
+            }
+        }
+
+        class Search
+        {
+            public async Task<string> Find(string query)
+            {
+                var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+                using var client = [|new HttpClient(handler)|];
+                client.DefaultRequestHeaders.Add("User-Agent", "search");
+                client.DefaultRequestHeaders.Add("X-Api-Version", "2");
+                return await client.GetStringAsync("http://search.local/?q=" + query);
+            }
+        }
+
+        class Reports
+        {
+            public async Task<string> Daily()
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", "cmVwb3J0czpyZXBvcnRz");
+                return await client.GetStringAsync("http://reports.local/daily");
+            }
+
+            public async Task<string> Weekly()
+            {
+                using var client = [|new HttpClient { Timeout = TimeSpan.FromMinutes(1) }|];
+                return await client.GetStringAsync("http://reports.local/weekly");
+            }
+        }
+        """, """
+        using System.Net.Http.Headers;
+
+        class Catalog
+        {
+            private static readonly HttpClient s_httpClient = new(new HttpClientHandler { AllowAutoRedirect = false });
+
+            public async Task<string> Get(string path)
+            {
+                return await s_httpClient.GetStringAsync(path);
+            }
+        }
+
+        class Search
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { DefaultRequestHeaders = { { "User-Agent", "search" }, { "X-Api-Version", "2" } } };
+
+            public async Task<string> Find(string query)
+            {
+                return await s_httpClient.GetStringAsync("http://search.local/?q=" + query);
+            }
+        }
+
+        class Reports
+        {
+            private static readonly HttpClient s_httpClient2 = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = TimeSpan.FromMinutes(1) };
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { DefaultRequestHeaders = { Accept = { new MediaTypeWithQualityHeaderValue("application/json") }, Authorization = new AuthenticationHeaderValue("Basic", "cmVwb3J0czpyZXBvcnRz") } };
+
+            public async Task<string> Daily()
+            {
+                return await s_httpClient.GetStringAsync("http://reports.local/daily");
+            }
+
+            public async Task<string> Weekly()
+            {
+                return await s_httpClient2.GetStringAsync("http://reports.local/weekly");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Settings_that_differ_per_call_move_onto_each_request() => VerifyFix.CodeFixAsync("""
+        using System.Net.Http.Headers;
+
+        class Orders
+        {
+            public async Task<HttpResponseMessage> Get(string token, string id)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                return await client.GetAsync("http://orders.local/" + id);
+            }
+
+            public async Task<HttpResponseMessage> Post(AuthenticationHeaderValue auth, HttpContent content, CancellationToken cancellationToken)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Authorization = auth;
+                return await client.PostAsync("http://orders.local/", content, cancellationToken);
+            }
+
+            public async Task<string> FromTenant(Uri tenant)
+            {
+                using var client = [|new HttpClient { BaseAddress = tenant }|];
+                var orders = await client.GetStringAsync("orders");
+                return orders + await client.GetStringAsync(new Uri("totals", UriKind.Relative));
+            }
+        }
+        """, """
+        using System.Net.Http.Headers;
+
+        class Orders
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+            public async Task<HttpResponseMessage> Get(string token, string id)
+            {
+                return await s_httpClient.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://orders.local/" + id) { Headers = { { "X-Token", token } } });
+            }
+
+            public async Task<HttpResponseMessage> Post(AuthenticationHeaderValue auth, HttpContent content, CancellationToken cancellationToken)
+            {
+                return await s_httpClient.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://orders.local/") { Content = content, Headers = { Authorization = auth } }, cancellationToken);
+            }
+
+            public async Task<string> FromTenant(Uri tenant)
+            {
+                var orders = await s_httpClient.GetStringAsync(new Uri(tenant, "orders"));
+                return orders + await s_httpClient.GetStringAsync(new Uri(tenant, new Uri("totals", UriKind.Relative)));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Minimal_api_handlers_capture_one_client_of_the_top_level_code() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Builder;
+
+        var builder = WebApplication.CreateBuilder(args);
+        var app = builder.Build();
+
+        app.MapGet("/weather", async () =>
+        {
+            using var client = [|new HttpClient()|];
+            return await client.GetStringAsync("http://weather.local/today");
+        });
+        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
+
+        app.Run();
+        """, """
+        using Microsoft.AspNetCore.Builder;
+
+        var builder = WebApplication.CreateBuilder(args);
+        var app = builder.Build();
+
+        var httpClient = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        app.MapGet("/weather", async () =>
+        {
+            return await httpClient.GetStringAsync("http://weather.local/today");
+        });
+        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
+
+        app.Run();
+        """, test => test.OutputKind = OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task Fix_is_not_offered_when_per_call_settings_have_no_per_request_form() => VerifyFix.CodeFixAsync("""
         class C
         {
-            async Task<string> Headers(string token)
+            async Task<string> HeaderOnAStringCall(string token)
             {
                 using var client = [|new HttpClient()|];
                 client.DefaultRequestHeaders.Add("Authorization", token);
                 return await client.GetStringAsync("http://localhost/");
             }
 
-            async Task<string> Dynamic(Uri baseAddress)
+            async Task<string> TimeoutPerCall(TimeSpan timeout)
+            {
+                using var client = [|new HttpClient { Timeout = timeout }|];
+                return await client.GetStringAsync("http://localhost/");
+            }
+
+            async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
             {
                 using var client = [|new HttpClient { BaseAddress = baseAddress }|];
-                return await client.GetStringAsync("x");
+                return await client.SendAsync(request);
+            }
+
+            async Task<HttpResponseMessage> MixedHeaders(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                return await client.GetAsync("http://localhost/");
+            }
+
+            async Task<string> HandlerFromTheCall(HttpMessageHandler handler)
+            {
+                using var client = [|new HttpClient(handler)|];
+                return await client.GetStringAsync("http://localhost/");
             }
         }
         """, """
         class C
         {
-            async Task<string> Headers(string token)
+            async Task<string> HeaderOnAStringCall(string token)
             {
                 using var client = [|new HttpClient()|];
                 client.DefaultRequestHeaders.Add("Authorization", token);
                 return await client.GetStringAsync("http://localhost/");
             }
 
-            async Task<string> Dynamic(Uri baseAddress)
+            async Task<string> TimeoutPerCall(TimeSpan timeout)
+            {
+                using var client = [|new HttpClient { Timeout = timeout }|];
+                return await client.GetStringAsync("http://localhost/");
+            }
+
+            async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
             {
                 using var client = [|new HttpClient { BaseAddress = baseAddress }|];
-                return await client.GetStringAsync("x");
+                return await client.SendAsync(request);
+            }
+
+            async Task<HttpResponseMessage> MixedHeaders(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                return await client.GetAsync("http://localhost/");
+            }
+
+            async Task<string> HandlerFromTheCall(HttpMessageHandler handler)
+            {
+                using var client = [|new HttpClient(handler)|];
+                return await client.GetStringAsync("http://localhost/");
             }
         }
         """);

@@ -428,6 +428,112 @@ public sealed class StaticRequestCollectionAnalyzerTests
         }
         """);
 
+    // ---- Entries removed when the request ends -------------------------------------------
+
+    [Fact]
+    public Task Private_collections_whose_every_store_is_followed_by_try_finally_removing_it_are_quiet() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Collections.Concurrent;
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+
+        static class Chat
+        {
+            private static readonly List<WebSocket> s_clients = new();
+            private static readonly ConcurrentDictionary<string, HttpContext> s_byId = new();
+
+            public static async Task JoinAsync(HttpContext context, WebSocket socket)
+            {
+                lock (s_clients)
+                {
+                    s_clients.Add(socket);
+                }
+
+                try
+                {
+                    s_byId[context.TraceIdentifier] = context;
+                    try
+                    {
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, default);
+                    }
+                    finally
+                    {
+                        s_byId.TryRemove(context.TraceIdentifier, out _);
+                    }
+                }
+                finally
+                {
+                    lock (s_clients)
+                    {
+                        s_clients.Remove(socket);
+                    }
+                }
+            }
+
+            public static int Count() => s_clients.Count + s_byId.Count;
+        }
+        """);
+
+    [Theory]
+    [InlineData("s_seen.Add(c); Console.WriteLine(); s_seen.Remove(c);")]
+    [InlineData("s_seen.Add(c); try { Console.WriteLine(); } finally { s_seen.Remove(d); }")]
+    [InlineData("s_seen.Add(c); try { Console.WriteLine(); } finally { s_other.Remove(c); }")]
+    [InlineData("s_seen.Add(c); Console.WriteLine(); try { } finally { s_seen.Remove(c); }")]
+    [InlineData("try { s_seen.Add(c); } finally { s_seen.Remove(c); }")]
+    [InlineData("s_seen.Add(c); try { } finally { s_seen.Remove(c); } s_seen.UnionWith(new[] { c });")]
+    [InlineData("s_seen.Add(c); try { } finally { s_seen.Remove(c); } Use(s_seen);")]
+    [InlineData("if (s_seen.Add(c)) { } try { } finally { s_seen.Remove(c); }")]
+    public Task Stores_not_removed_by_the_finally_that_follows_them_are_reported(string body)
+    {
+        var source = $$"""
+            using Microsoft.AspNetCore.Http;
+
+            static class C
+            {
+                private static readonly HashSet<HttpContext> [|s_seen = new()|];
+                private static readonly HashSet<HttpContext> [|s_other = new()|];
+
+                static void M(HttpContext c, HttpContext d)
+                {
+                    {{body}}
+                }
+
+                static void Use(object value) { }
+            }
+            """;
+        return VerifyAnalyzer.DiagnosticsAsync(source);
+    }
+
+    [Fact]
+    public Task Only_private_fields_of_types_without_nested_types_are_judged_by_their_uses() => VerifyAnalyzer.DiagnosticsAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        static class C
+        {
+            internal static readonly HashSet<HttpContext> [|Seen = new()|];
+
+            static void M(HttpContext c)
+            {
+                Seen.Add(c);
+                try { } finally { Seen.Remove(c); }
+            }
+        }
+
+        static class D
+        {
+            private static readonly HashSet<HttpContext> [|s_seen = new()|];
+
+            static void M(HttpContext c)
+            {
+                s_seen.Add(c);
+                try { } finally { s_seen.Remove(c); }
+            }
+
+            static class Nested
+            {
+            }
+        }
+        """);
+
     // ---- Broken code --------------------------------------------------------------------
 
     [Theory]
