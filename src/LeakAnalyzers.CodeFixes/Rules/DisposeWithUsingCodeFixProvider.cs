@@ -3,6 +3,7 @@ using System.Composition;
 using System.Threading;
 using System.Threading.Tasks;
 using LeakAnalyzers.CodeFixes.Infrastructure;
+using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -21,6 +22,12 @@ public sealed class DisposeWithUsingCodeFixProvider : RewriteCodeFixProvider
 
     protected override async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
+        if (diagnostic.Properties.TryGetValue(DisposalFixHint.Key, out var hint) && hint != DisposalFixHint.Using)
+        {
+            // The value escapes on another path or its local is assigned again: a using would be wrong or illegal.
+            return null;
+        }
+
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || model is null || target is not ExpressionSyntax creation)

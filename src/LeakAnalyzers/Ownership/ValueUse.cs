@@ -111,7 +111,15 @@ internal readonly struct ValueUse
                         continue;
                     }
 
-                    return Of(ValueUseKind.Read);
+                    // connection.SendAsync(request) of your own code may put the connection into what it returns.
+                    return CalleeBodies.ReceiverTakesOwnership(invocation.TargetMethod, context, policy, depth)
+                        ? Of(ValueUseKind.Escapes)
+                        : Of(ValueUseKind.Read);
+
+                case IPropertyReferenceOperation { Property.Name: "Content" } content
+                    when content.Instance == current && WellKnownTypes.InheritsFrom(current.Type, context.Types.HttpResponseMessage):
+                    // A response whose content (or content stream) leaves the method is handed over with it.
+                    return ContentEscapes(content, context, policy, depth) ? Of(ValueUseKind.Escapes) : Of(ValueUseKind.Read);
 
                 case IConditionalAccessOperation conditionalAccess when conditionalAccess.Operation == current:
                     return conditionalAccess.WhenNotNull is IInvocationOperation { Instance: IConditionalAccessInstanceOperation } whenNotNull &&
@@ -157,6 +165,57 @@ internal readonly struct ValueUse
         }
 
         return Of(ValueUseKind.Escapes);
+    }
+
+    /// <summary>
+    /// Whether a value derived from a tracked one (the object a constructor built around it, a
+    /// response's content or content stream) leaves the method: used directly, or through the one
+    /// local it is assigned to. Bounded by <see cref="CalleeBodies.MaxDepth"/>.
+    /// </summary>
+    public static bool DerivedValueEscapes(IOperation derived, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        if (depth >= CalleeBodies.MaxDepth)
+        {
+            return false;
+        }
+
+        var use = Classify(derived, context, policy, depth + 1);
+        if (use.Kind == ValueUseKind.Escapes)
+        {
+            return true;
+        }
+
+        if (use.Kind != ValueUseKind.AssignedToLocal)
+        {
+            return false;
+        }
+
+        foreach (var operation in OperationNavigation.Root(derived).Descendants())
+        {
+            if (operation is ILocalReferenceOperation reference &&
+                SymbolEqualityComparer.Default.Equals(reference.Local, use.Local) &&
+                Classify(reference, context, policy, depth + 1).Kind == ValueUseKind.Escapes)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>response.Content</c> escapes, or the stream read from it does (<c>return await response.Content.ReadAsStreamAsync()</c>).</summary>
+    private static bool ContentEscapes(IPropertyReferenceOperation content, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        if (DerivedValueEscapes(content, context, policy, depth))
+        {
+            return true;
+        }
+
+        var receiver = OperationNavigation.SkipTransparentParents(content);
+        return receiver.Parent is IInvocationOperation readAsStream && readAsStream.Instance == receiver &&
+               readAsStream.TargetMethod.Name.StartsWith("ReadAsStream", System.StringComparison.Ordinal) &&
+               DisposalAnalysis.ProducedValue(readAsStream, context.Types) is { } stream &&
+               DerivedValueEscapes(stream, context, policy, depth);
     }
 
     private static ValueUse ClassifyInitializer(IVariableInitializerOperation initializer)
