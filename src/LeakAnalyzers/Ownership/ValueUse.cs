@@ -203,14 +203,60 @@ internal readonly struct ValueUse
         return false;
     }
 
-    /// <summary><c>response.Content</c> escapes, or the stream read from it does (<c>return await response.Content.ReadAsStreamAsync()</c>).</summary>
+    /// <summary>
+    /// <c>response.Content</c> escapes, or the stream read from it does
+    /// (<c>return await response.Content.ReadAsStreamAsync()</c>), also through the one local the
+    /// content is put in (<c>if (response.Content is ConnectionContent content) return await content.ReadAsStreamAsync();</c>).
+    /// </summary>
     private static bool ContentEscapes(IPropertyReferenceOperation content, OwnershipContext context, in OwnershipPolicy policy, int depth)
     {
-        if (DerivedValueEscapes(content, context, policy, depth))
+        if (DerivedValueEscapes(content, context, policy, depth) || StreamOfContentEscapes(content, context, policy, depth))
         {
             return true;
         }
 
+        if (depth + 1 >= CalleeBodies.MaxDepth || LocalHolding(content, context, policy, depth + 1) is not { } local)
+        {
+            return false;
+        }
+
+        foreach (var operation in OperationNavigation.Root(content).Descendants())
+        {
+            if (operation is ILocalReferenceOperation reference &&
+                SymbolEqualityComparer.Default.Equals(reference.Local, local) &&
+                StreamOfContentEscapes(reference, context, policy, depth + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The local a value is put in: <c>var c = value;</c>, or a pattern, also a negated one (<c>value is not T c</c>).</summary>
+    private static ILocalSymbol? LocalHolding(IOperation value, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        if (Classify(value, context, policy, depth) is { Kind: ValueUseKind.AssignedToLocal, Local: { } local })
+        {
+            return local;
+        }
+
+        if (OperationNavigation.SkipTransparentParents(value).Parent is IIsPatternOperation isPattern)
+        {
+            foreach (var pattern in isPattern.Pattern.DescendantsAndSelf())
+            {
+                if (pattern is IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared })
+                {
+                    return declared;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool StreamOfContentEscapes(IOperation content, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
         var receiver = OperationNavigation.SkipTransparentParents(content);
         return receiver.Parent is IInvocationOperation readAsStream && readAsStream.Instance == receiver &&
                readAsStream.TargetMethod.Name.StartsWith("ReadAsStream", System.StringComparison.Ordinal) &&

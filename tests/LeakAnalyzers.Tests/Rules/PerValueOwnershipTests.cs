@@ -4,6 +4,7 @@ using VerifyClientsUsing = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers
 using VerifyResponses = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer>;
 using VerifyResponsesDisposePrevious = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer, LeakAnalyzers.CodeFixes.Rules.DisposePreviousResponseCodeFixProvider>;
 using VerifyResponsesUsing = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer, LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider>;
+using VerifyPerCall = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer>;
 using VerifySources = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer>;
 
 namespace LeakAnalyzers.Tests.Rules;
@@ -127,6 +128,18 @@ public sealed class PerValueOwnershipTests
             {
                 var r = await http.GetAsync(u, HttpCompletionOption.ResponseHeadersRead, ct);
                 return new Holder { Content = await r.Content.ReadAsStreamAsync(ct) };
+            }
+
+            async Task<Stream> StreamOfAContentLocal(HttpClient http, string u, CancellationToken ct)
+            {
+                var r = await http.GetAsync(u, HttpCompletionOption.ResponseHeadersRead, ct);
+                if (r.Content is not StreamContent content)
+                {
+                    throw new NotSupportedException();
+                }
+
+                var stream = await content.ReadAsStreamAsync(ct);
+                return (Stream)stream;
             }
 
             async Task<Response> ContentInAReturnedRecord(HttpClient http, string u, CancellationToken ct)
@@ -729,4 +742,35 @@ public sealed class PerValueOwnershipTests
             }
         }
         """, test => test.ReferencedProjectSources.Add(("Gateway.cs", GatewayLibrary)));
+
+    [Fact]
+    public Task Http_clients_going_into_the_object_under_construction_or_a_returned_object_are_not_per_call() => VerifyPerCall.DiagnosticsAsync("""
+        public class ApiBase
+        {
+            private readonly HttpClient _http;
+            protected ApiBase(HttpClient http) => _http = http;
+            public Task<string> GetAsync(string url) => _http.GetStringAsync(url);
+        }
+
+        public sealed class Api : ApiBase
+        {
+            public Api() : base(new HttpClient()) { }
+        }
+
+        public sealed class ApiFactory
+        {
+            public static ApiBase Create() => new Wrapper(new HttpClient());
+
+            public static async Task<string> Dropped(string url)
+            {
+                var wrapper = new Wrapper([|new HttpClient()|]);
+                return await wrapper.GetAsync(url);
+            }
+
+            private sealed class Wrapper : ApiBase
+            {
+                public Wrapper(HttpClient http) : base(http) { }
+            }
+        }
+        """);
 }
