@@ -119,7 +119,16 @@ internal readonly struct ValueUse
                 case IPropertyReferenceOperation { Property.Name: "Content" } content
                     when content.Instance == current && WellKnownTypes.InheritsFrom(current.Type, context.Types.HttpResponseMessage):
                     // A response whose content (or content stream) leaves the method is handed over with it.
-                    return ContentEscapes(content, context, policy, depth) ? Of(ValueUseKind.Escapes) : Of(ValueUseKind.Read);
+                    if (ContentEscapes(content, context, policy, depth))
+                    {
+                        return Of(ValueUseKind.Escapes);
+                    }
+
+                    // using var stream = await response.Content.ReadAsStreamAsync(): disposing the
+                    // content stream releases the connection, as HttpClient.GetStreamAsync does.
+                    return DisposalOfContentStream(content, context, policy, depth) is { } streamDisposal
+                        ? DisposedAt(streamDisposal)
+                        : Of(ValueUseKind.Read);
 
                 case IConditionalAccessOperation conditionalAccess when conditionalAccess.Operation == current:
                     return conditionalAccess.WhenNotNull is IInvocationOperation { Instance: IConditionalAccessInstanceOperation } whenNotNull &&
@@ -253,6 +262,22 @@ internal readonly struct ValueUse
         }
 
         return null;
+    }
+
+    /// <summary>Where the stream read from <paramref name="content"/> is disposed by a <c>using</c> or <c>Dispose()</c> on it; null otherwise.</summary>
+    private static SyntaxNode? DisposalOfContentStream(IOperation content, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        var receiver = OperationNavigation.SkipTransparentParents(content);
+        if (depth + 1 >= CalleeBodies.MaxDepth ||
+            receiver.Parent is not IInvocationOperation readAsStream || readAsStream.Instance != receiver ||
+            !readAsStream.TargetMethod.Name.StartsWith("ReadAsStream", System.StringComparison.Ordinal) ||
+            DisposalAnalysis.ProducedValue(readAsStream, context.Types) is not { } stream)
+        {
+            return null;
+        }
+
+        var use = Classify(stream, context, policy, depth + 1);
+        return use.Kind == ValueUseKind.Disposes ? use.Site : null;
     }
 
     private static bool StreamOfContentEscapes(IOperation content, OwnershipContext context, in OwnershipPolicy policy, int depth)

@@ -151,6 +151,40 @@ public sealed class PerValueOwnershipTests
         """);
 
     [Fact]
+    public Task Content_stream_disposed_with_using_releases_the_response_on_the_paths_that_reach_it() => VerifyResponses.DiagnosticsAsync("""
+        class C
+        {
+            async IAsyncEnumerable<string> Lines(HttpClient http, string u)
+            {
+                var response = await http.GetAsync(u, HttpCompletionOption.ResponseHeadersRead);
+                using (var stream = await response.Content.ReadAsStreamAsync())
+                using (var reader = new StreamReader(stream))
+                {
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line == "[DONE]") yield break;
+                        yield return line;
+                    }
+                }
+            }
+
+            async Task<string> EarlyExit(HttpClient http, string u)
+            {
+                var response = await [|http.GetAsync(u, HttpCompletionOption.ResponseHeadersRead)|];
+                if (!response.IsSuccessStatusCode)
+                {
+                    return "";
+                }
+
+                using var stream = await response.Content.ReadAsStreamAsync();
+                using var reader = new StreamReader(stream);
+                return await reader.ReadToEndAsync();
+            }
+        }
+        """);
+
+    [Fact]
     public Task Values_read_from_the_response_do_not_hand_it_over() => VerifyResponses.DiagnosticsAsync("""
         using System.Net;
         using System.Net.Http.Headers;
