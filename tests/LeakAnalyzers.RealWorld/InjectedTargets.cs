@@ -8,7 +8,7 @@ internal static class InjectedTargets
     /// <param name="framework">When set, multi-targeted projects that list it build only it (restore included).</param>
     public static string For(string analyzerPath, string? framework) => $"""
         <Project>
-          <PropertyGroup Condition="'{framework}' != '' and $([System.String]::Copy(';$(TargetFrameworks);').Contains(';{framework};'))">
+          <PropertyGroup Condition="'{framework}' != '' and '$(TargetFramework)' == '' and $([System.String]::Copy(';$(TargetFrameworks);').Contains(';{framework};'))">
             <TargetFrameworks>{framework}</TargetFrameworks>
           </PropertyGroup>
           <PropertyGroup>

@@ -3,14 +3,14 @@ using System.Text;
 using System.Text.RegularExpressions;
 using LeakAnalyzers.RealWorld;
 
-// dotnet run --project tests/LeakAnalyzers.RealWorld -- <repo-dir> <project> [--repository <name>] [--framework <tf>] [build options...]
+// dotnet run --project tests/LeakAnalyzers.RealWorld -- <repo-dir> <project> [--repository <name>] [--framework <tf>] [--analyzer <dll>] [build options...]
 //
 // Builds <project> (relative to <repo-dir>) of an existing repository with the LeakAnalyzers
 // injected through -p:CustomAfterMicrosoftCommonTargets, without editing the repository; prints
 // every LEAK diagnostic with its verdict from judged.tsv. --no-incremental so the analyzers run.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: dotnet run --project tests/LeakAnalyzers.RealWorld -- <repo-dir> <project> [--repository <name>] [--framework <tf>] [build options...]");
+    Console.Error.WriteLine("usage: dotnet run --project tests/LeakAnalyzers.RealWorld -- <repo-dir> <project> [--repository <name>] [--framework <tf>] [--analyzer <dll>] [build options...]");
     return 2;
 }
 
@@ -34,7 +34,15 @@ if (frameworkIndex >= 0 && frameworkIndex + 1 < rest.Count)
     rest.RemoveRange(frameworkIndex, 2);
 }
 
+// The analyzer DLL is copied beside this tool by the project reference and never loaded here (it
+// needs the compiler host); --analyzer <dll> runs another build of it, to compare versions.
 var analyzer = Path.Combine(AppContext.BaseDirectory, "LeakAnalyzers.dll");
+var analyzerIndex = rest.IndexOf("--analyzer");
+if (analyzerIndex >= 0 && analyzerIndex + 1 < rest.Count)
+{
+    analyzer = Path.GetFullPath(rest[analyzerIndex + 1]);
+    rest.RemoveRange(analyzerIndex, 2);
+}
 var targets = Path.Combine(Path.GetTempPath(), $"leakanalyzers-realworld-{Environment.ProcessId}.targets");
 File.WriteAllText(targets, InjectedTargets.For(analyzer, framework));
 
@@ -48,6 +56,7 @@ var buildArgs = new List<string>
 };
 buildArgs.AddRange(rest);
 Console.WriteLine($"Repository: {repository} ({repoDir})");
+Console.WriteLine($"Analyzer: {analyzer}");
 Console.WriteLine($"Command: dotnet {string.Join(' ', buildArgs.Select(a => a.Contains(' ') ? $"\"{a}\"" : a))}");
 
 var output = new StringBuilder();
@@ -93,7 +102,9 @@ var found = output.ToString().Split('\n')
     .OrderBy(r => r.File, StringComparer.Ordinal).ThenBy(r => r.Line).ThenBy(r => r.Rule)
     .ToList();
 
-var judged = Judged.Load(Path.Combine(AppContext.BaseDirectory, "judged.tsv"), repository);
+// The checked-in list when run from the source tree (dotnet run), else the copy beside the tool.
+var checkedIn = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "judged.tsv"));
+var judged = Judged.Load(File.Exists(checkedIn) ? checkedIn : Path.Combine(AppContext.BaseDirectory, "judged.tsv"), repository);
 var tally = new SortedDictionary<string, (int Tp, int Fp, int Unjudged)>(StringComparer.Ordinal);
 Console.WriteLine();
 Console.WriteLine($"{found.Count} LEAK diagnostics:");
