@@ -2,7 +2,7 @@ using Xunit;
 using VerifyClients = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.PerRequestClientDisposalAnalyzer>;
 using VerifyClientsUsing = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.PerRequestClientDisposalAnalyzer, LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider>;
 using VerifyResponses = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer>;
-using VerifyResponsesDisposePrevious = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer, LeakAnalyzers.CodeFixes.Rules.DisposePreviousResponseCodeFixProvider>;
+using VerifyResponsesDisposePrevious = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer, LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider>;
 using VerifyResponsesUsing = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer, LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider>;
 using VerifyPerCall = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer>;
 using VerifySources = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer>;
@@ -522,7 +522,7 @@ public sealed class PerValueOwnershipTests
         """);
 
     [Fact]
-    public Task Using_fix_is_not_offered_for_a_local_that_is_assigned_again() => VerifyResponsesUsing.CodeFixAsync("""
+    public Task A_local_that_is_assigned_again_gets_dispose_previous_not_using() => VerifyResponsesUsing.CodeFixAsync("""
         class C
         {
             async Task<HttpResponseMessage> M(HttpClient http, string a, string b, bool retry)
@@ -541,9 +541,10 @@ public sealed class PerValueOwnershipTests
         {
             async Task<HttpResponseMessage> M(HttpClient http, string a, string b, bool retry)
             {
-                var response = await [|http.GetAsync(a)|];
+                var response = await http.GetAsync(a);
                 if (retry)
                 {
+                    response.Dispose();
                     response = await http.GetAsync(b);
                 }
 

@@ -1,12 +1,9 @@
-using System.Collections.Immutable;
-using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LeakAnalyzers.CodeFixes.Infrastructure;
 using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
@@ -15,21 +12,18 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace LeakAnalyzers.CodeFixes.Rules;
 
 /// <summary>
-/// LEAK001 where a response is lost by reassignment (a redirect) or by the next iteration of a
-/// retry loop whose last response is returned: <c>using</c> would dispose the returned response,
-/// so the previous one is disposed where it is lost - <c>response.Dispose();</c> before the
-/// overwrite, or at the end of a <c>while (true)</c> body. The analyzer has checked that no path
-/// hands the value over first (property <see cref="DisposalFixHint.Key"/>).
+/// For a response lost by reassignment (a redirect) or by the next iteration of a retry loop
+/// whose last response is returned, <c>using</c> would dispose the returned response; the previous
+/// one is disposed where it is lost instead: <c>response.Dispose();</c> before the overwrite, or at
+/// the end of a <c>while (true)</c> body. The analyzer has checked that no path hands the value
+/// over first (hint <see cref="DisposalFixHint.DisposePrevious"/>).
 /// </summary>
-[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DisposePreviousResponseCodeFixProvider))]
-[Shared]
-public sealed class DisposePreviousResponseCodeFixProvider : RewriteCodeFixProvider
+internal static class DisposePreviousRewriter
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.DisposeHttpResponse);
+    public const string Title = "Dispose the previous response before reassigning";
 
-    protected override string Title => "Dispose the previous response before reassigning";
-
-    protected override async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
+    /// <summary>The fixed document, or null when the rewrite does not apply.</summary>
+    public static async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (!diagnostic.Properties.TryGetValue(DisposalFixHint.Key, out var hint) || hint != DisposalFixHint.DisposePrevious)
         {
