@@ -3,24 +3,74 @@ using System.Composition;
 using System.Threading;
 using System.Threading.Tasks;
 using LeakAnalyzers.CodeFixes.Infrastructure;
+using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LeakAnalyzers.CodeFixes.Rules;
 
-/// <summary>LEAK001/LEAK003/LEAK008: dispose the flagged object with a <c>using</c> declaration (or statement).</summary>
+/// <summary>
+/// LEAK001/LEAK003/LEAK008: dispose the flagged object with a <c>using</c> declaration (or
+/// statement); for a response lost by reassignment, "Dispose the previous response before
+/// reassigning" instead. One provider per diagnostic ID, so <c>dotnet format</c> finds one fixer;
+/// the analyzer's hint (<see cref="DisposalFixHint"/>) decides which action a diagnostic gets.
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DisposeWithUsingCodeFixProvider))]
 [Shared]
-public sealed class DisposeWithUsingCodeFixProvider : RewriteCodeFixProvider
+public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
 {
+    private const string UsingTitle = "Dispose with 'using'";
+
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(RuleIdentifiers.DisposeHttpResponse, RuleIdentifiers.DisposePerRequestClient, RuleIdentifiers.DisposeCancellationTokenSource);
 
-    protected override string Title => "Dispose with 'using'";
+    public override FixAllProvider GetFixAllProvider() =>
+        new SequentialFixAllProvider((document, target, diagnostic, equivalenceKey, cancellationToken) =>
+            equivalenceKey == DisposePreviousRewriter.Title
+                ? DisposePreviousRewriter.FixAsync(document, target, diagnostic, cancellationToken)
+                : DisposeWithUsingAsync(document, target, diagnostic, cancellationToken));
 
-    protected override async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            var disposePrevious = diagnostic.Id == RuleIdentifiers.DisposeHttpResponse &&
+                                  diagnostic.Properties.TryGetValue(DisposalFixHint.Key, out var hint) && hint == DisposalFixHint.DisposePrevious;
+            var title = disposePrevious ? DisposePreviousRewriter.Title : UsingTitle;
+            if (await Fix(context.Document, target, diagnostic, disposePrevious, context.CancellationToken).ConfigureAwait(false) is not null)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        title,
+                        async cancellationToken => await Fix(context.Document, target, diagnostic, disposePrevious, cancellationToken).ConfigureAwait(false) ?? context.Document,
+                        equivalenceKey: title),
+                    diagnostic);
+            }
+        }
+    }
+
+    private static Task<Document?> Fix(Document document, SyntaxNode target, Diagnostic diagnostic, bool disposePrevious, CancellationToken cancellationToken) =>
+        disposePrevious
+            ? DisposePreviousRewriter.FixAsync(document, target, diagnostic, cancellationToken)
+            : DisposeWithUsingAsync(document, target, diagnostic, cancellationToken);
+
+    private static async Task<Document?> DisposeWithUsingAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (diagnostic.Properties.TryGetValue(DisposalFixHint.Key, out var hint) && hint != DisposalFixHint.Using)
+        {
+            // The value escapes on another path or its local is assigned again: a using would be wrong or illegal.
+            return null;
+        }
+
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || model is null || target is not ExpressionSyntax creation)

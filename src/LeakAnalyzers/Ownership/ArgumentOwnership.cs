@@ -47,6 +47,9 @@ internal static class ArgumentOwnership
         IObjectCreationOperation? creation = null;
         switch (argument.Parent)
         {
+            case IInvocationOperation { TargetMethod.MethodKind: MethodKind.Constructor }:
+                // ": base(client)" / ": this(CreateClient())": the value goes into the object under construction.
+                return ArgumentRole.TakesOwnership;
             case IInvocationOperation invocation:
                 method = invocation.TargetMethod;
                 break;
@@ -98,6 +101,19 @@ internal static class ArgumentOwnership
             {
                 return ArgumentRole.TakesOwnership;
             }
+        }
+
+        if (creation is not null)
+        {
+            // A non-disposable object can never dispose what it holds: the value leaves only with the
+            // object (return new RestResponse(status, stream)); one used locally and dropped (a gRPC
+            // stub) leaves it owned. A constructor of this compilation that only reads the value
+            // (new StatusView(response)) does not hold it at all.
+            var held = !CalleeBodies.CanJudge(method, context) ||
+                       CalleeBodies.ParameterTakesOwnership(parameter.OriginalDefinition, context, policy, depth);
+            return held && ValueUse.DerivedValueEscapes(creation, context, policy, depth)
+                ? ArgumentRole.TakesOwnership
+                : ArgumentRole.Reads;
         }
 
         return CalleeBodies.ParameterTakesOwnership(parameter.OriginalDefinition, context, policy, depth)

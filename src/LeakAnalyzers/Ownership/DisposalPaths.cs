@@ -8,97 +8,156 @@ using Microsoft.CodeAnalysis.Text;
 namespace LeakAnalyzers.Ownership;
 
 /// <summary>
-/// "Disposed on every normal path": a breadth-first walk over the control flow graph from the
-/// point where the value is stored, which fails when it reaches the exit (or the definition
-/// again, i.e. the next loop iteration overwrites the value) without passing a disposal.
-/// Exception paths are not followed; a branch leaving through a <c>finally</c> that disposes
+/// "Disposed on every normal path", per value: a breadth-first walk over the control flow graph
+/// from the point where the value is stored, which fails when it reaches the exit, the definition
+/// again (the next loop iteration) or an assignment that overwrites the only local holding the
+/// value, without passing a disposal or an escape first. Exception paths are not followed; a branch leaving through a <c>finally</c> that disposes
 /// counts as disposed; the null side of a null test on the tracked local is infeasible for a
 /// freshly created object and is not followed either.
 /// </summary>
 internal static class DisposalPaths
 {
-    public static bool DisposedOnEveryPath(
+    private enum PathEvent : byte
+    {
+        None,
+
+        /// <summary>Disposed or handed over here: the path is fine.</summary>
+        Handled,
+
+        /// <summary>The only local holding the value is overwritten here.</summary>
+        Overwritten,
+    }
+
+    /// <summary>
+    /// Follows every normal path from the definition of a value held in <paramref name="trackedLocals"/>.
+    /// A path is fine when it reaches one of <paramref name="handledAt"/> (disposals and escapes); it
+    /// loses the value when it reaches one of <paramref name="overwrites"/>, the definition again (the
+    /// next loop iteration), or, when <paramref name="exitLosesValue"/>, the end of the function.
+    /// Null when an escape in <paramref name="handledAt"/> cannot be placed in the graph (then the
+    /// caller must not guess).
+    /// </summary>
+    public static DisposalVerdict? Follow(
         ControlFlowGraph graph,
         SyntaxNode definition,
-        IReadOnlyList<SyntaxNode> disposals,
-        HashSet<ILocalSymbol> trackedLocals)
+        IReadOnlyList<SyntaxNode> handledAt,
+        IReadOnlyList<SyntaxNode> overwrites,
+        HashSet<ILocalSymbol> trackedLocals,
+        bool exitLosesValue)
     {
         var blocks = graph.Blocks;
         var start = FindDefinition(blocks, definition.Span);
         if (start.Block is null)
         {
             // The graph does not contain the definition (unexpected shape): do not guess a leak.
-            return true;
+            return exitLosesValue ? DisposalOutcome.Disposed : DisposalOutcome.Escapes;
         }
 
-        var disposalIndexByBlock = new int[blocks.Length];
-        var lastDisposalIndexByBlock = new int[blocks.Length];
+        var startOrdinal = start.Block.Ordinal;
+        var eventByBlock = new PathEvent[blocks.Length];
+        var siteByBlock = new SyntaxNode?[blocks.Length];
+        var beforeDefinition = PathEvent.None;
+        SyntaxNode? beforeDefinitionSite = null;
+        var placed = new bool[handledAt.Count];
         for (var i = 0; i < blocks.Length; i++)
         {
-            disposalIndexByBlock[i] = -1;
-            lastDisposalIndexByBlock[i] = -1;
             var block = blocks[i];
             var count = block.Operations.Length + (block.BranchValue is null ? 0 : 1);
             for (var j = 0; j < count; j++)
             {
-                var operation = j < block.Operations.Length ? block.Operations[j] : block.BranchValue!;
-                if (OverlapsAny(operation.Syntax.Span, disposals))
+                var span = (j < block.Operations.Length ? block.Operations[j] : block.BranchValue!).Syntax.Span;
+                var handled = MarkOverlapping(span, handledAt, placed);
+                var overwrite = handled ? null : FirstOverlapping(span, overwrites);
+                var found = handled ? PathEvent.Handled : overwrite is null ? PathEvent.None : PathEvent.Overwritten;
+                if (found == PathEvent.None || (i == startOrdinal && j == start.Index))
                 {
-                    if (disposalIndexByBlock[i] < 0)
+                    continue;
+                }
+
+                if (i == startOrdinal && j < start.Index)
+                {
+                    if (beforeDefinition == PathEvent.None)
                     {
-                        disposalIndexByBlock[i] = j;
+                        beforeDefinition = found;
+                        beforeDefinitionSite = overwrite;
                     }
 
-                    lastDisposalIndexByBlock[i] = j;
+                    continue;
+                }
+
+                if (eventByBlock[i] == PathEvent.None)
+                {
+                    eventByBlock[i] = found;
+                    siteByBlock[i] = overwrite;
                 }
             }
         }
 
-        var startOrdinal = start.Block.Ordinal;
-        if (lastDisposalIndexByBlock[startOrdinal] > start.Index)
+        for (var k = 0; k < placed.Length; k++)
         {
-            return true;
+            if (!placed[k] && !exitLosesValue)
+            {
+                // An escape the graph does not show: the value may leave anywhere.
+                return null;
+            }
+        }
+
+        var fine = exitLosesValue ? DisposalOutcome.Disposed : DisposalOutcome.Escapes;
+        if (eventByBlock[startOrdinal] != PathEvent.None)
+        {
+            return eventByBlock[startOrdinal] == PathEvent.Handled
+                ? fine
+                : new DisposalVerdict(DisposalOutcome.LostByReassignment, siteByBlock[startOrdinal]);
         }
 
         var visited = new bool[blocks.Length];
         var pending = new Queue<BasicBlock>();
-        EnqueueSuccessors(start.Block, pending, visited, graph, disposalIndexByBlock, trackedLocals);
+        EnqueueSuccessors(start.Block, pending, visited, eventByBlock, trackedLocals);
         while (pending.Count > 0)
         {
             var block = pending.Dequeue();
             if (block.Kind == BasicBlockKind.Exit)
             {
-                return false;
+                if (exitLosesValue)
+                {
+                    return DisposalOutcome.LeaksFromLocal;
+                }
+
+                continue;
             }
 
             if (block.Ordinal == startOrdinal)
             {
-                // Back at the definition (a loop): fine only if the old value was disposed first.
-                if (disposalIndexByBlock[startOrdinal] >= 0 && disposalIndexByBlock[startOrdinal] < start.Index)
+                // Back at the definition (a loop): fine only if the old value was handled first.
+                switch (beforeDefinition)
                 {
-                    continue;
+                    case PathEvent.Handled:
+                        continue;
+                    case PathEvent.Overwritten:
+                        return new DisposalVerdict(DisposalOutcome.LostByReassignment, beforeDefinitionSite);
+                    default:
+                        return new DisposalVerdict(DisposalOutcome.LostAtIterationEnd, definition);
                 }
-
-                return false;
             }
 
-            if (disposalIndexByBlock[block.Ordinal] >= 0)
+            switch (eventByBlock[block.Ordinal])
             {
-                continue;
+                case PathEvent.Handled:
+                    continue;
+                case PathEvent.Overwritten:
+                    return new DisposalVerdict(DisposalOutcome.LostByReassignment, siteByBlock[block.Ordinal]);
             }
 
-            EnqueueSuccessors(block, pending, visited, graph, disposalIndexByBlock, trackedLocals);
+            EnqueueSuccessors(block, pending, visited, eventByBlock, trackedLocals);
         }
 
-        return true;
+        return fine;
     }
 
     private static void EnqueueSuccessors(
         BasicBlock block,
         Queue<BasicBlock> pending,
         bool[] visited,
-        ControlFlowGraph graph,
-        int[] disposalIndexByBlock,
+        PathEvent[] eventByBlock,
         HashSet<ILocalSymbol> trackedLocals)
     {
         ControlFlowBranch? nullPath = null;
@@ -129,7 +188,7 @@ internal static class DisposalPaths
             {
                 for (var ordinal = finallyRegion.FirstBlockOrdinal; ordinal <= finallyRegion.LastBlockOrdinal; ordinal++)
                 {
-                    if (disposalIndexByBlock[ordinal] >= 0)
+                    if (eventByBlock[ordinal] == PathEvent.Handled)
                     {
                         return;
                     }
@@ -168,17 +227,35 @@ internal static class DisposalPaths
         return (best, bestIndex);
     }
 
-    private static bool OverlapsAny(TextSpan span, IReadOnlyList<SyntaxNode> disposals)
+    private static bool Overlaps(TextSpan span, TextSpan site) => site.Contains(span) || span.Contains(site);
+
+    /// <summary>True when <paramref name="span"/> overlaps one of the sites; marks those sites as placed in the graph.</summary>
+    private static bool MarkOverlapping(TextSpan span, IReadOnlyList<SyntaxNode> sites, bool[] placed)
     {
-        foreach (var disposal in disposals)
+        var any = false;
+        for (var k = 0; k < sites.Count; k++)
         {
-            if (disposal.Span.Contains(span) || span.Contains(disposal.Span))
+            if (Overlaps(span, sites[k].Span))
             {
-                return true;
+                placed[k] = true;
+                any = true;
             }
         }
 
-        return false;
+        return any;
+    }
+
+    private static SyntaxNode? FirstOverlapping(TextSpan span, IReadOnlyList<SyntaxNode> sites)
+    {
+        foreach (var site in sites)
+        {
+            if (Overlaps(span, site.Span))
+            {
+                return site;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>True when the condition holds exactly when a tracked local is null; false for "not null"; null otherwise.</summary>

@@ -16,6 +16,7 @@ internal sealed class OwnershipContext
     private readonly MethodNameListCache _methodLists = new();
     private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _semanticModels = new();
     private readonly ConcurrentDictionary<IParameterSymbol, bool> _parameterTakesOwnership = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _receiverTakesOwnership = new(SymbolEqualityComparer.Default);
 
     public OwnershipContext(Compilation compilation, AnalyzerOptions options)
     {
@@ -52,6 +53,12 @@ internal sealed class OwnershipContext
 
     internal void CacheParameterVerdict(IParameterSymbol parameter, bool takesOwnership) =>
         _parameterTakesOwnership.TryAdd(parameter, takesOwnership);
+
+    internal bool TryGetCachedReceiverVerdict(IMethodSymbol method, out bool takesOwnership) =>
+        _receiverTakesOwnership.TryGetValue(method, out takesOwnership);
+
+    internal void CacheReceiverVerdict(IMethodSymbol method, bool takesOwnership) =>
+        _receiverTakesOwnership.TryAdd(method, takesOwnership);
 }
 
 /// <summary>The user's escape hatches that apply to one file.</summary>

@@ -111,7 +111,24 @@ internal readonly struct ValueUse
                         continue;
                     }
 
-                    return Of(ValueUseKind.Read);
+                    // connection.SendAsync(request) of your own code may put the connection into what it returns.
+                    return CalleeBodies.ReceiverTakesOwnership(invocation.TargetMethod, context, policy, depth)
+                        ? Of(ValueUseKind.Escapes)
+                        : Of(ValueUseKind.Read);
+
+                case IPropertyReferenceOperation { Property.Name: "Content" } content
+                    when content.Instance == current && WellKnownTypes.InheritsFrom(current.Type, context.Types.HttpResponseMessage):
+                    // A response whose content (or content stream) leaves the method is handed over with it.
+                    if (ContentEscapes(content, context, policy, depth))
+                    {
+                        return Of(ValueUseKind.Escapes);
+                    }
+
+                    // using var stream = await response.Content.ReadAsStreamAsync(): disposing the
+                    // content stream releases the connection, as HttpClient.GetStreamAsync does.
+                    return DisposalOfContentStream(content, context, policy, depth) is { } streamDisposal
+                        ? DisposedAt(streamDisposal)
+                        : Of(ValueUseKind.Read);
 
                 case IConditionalAccessOperation conditionalAccess when conditionalAccess.Operation == current:
                     return conditionalAccess.WhenNotNull is IInvocationOperation { Instance: IConditionalAccessInstanceOperation } whenNotNull &&
@@ -157,6 +174,119 @@ internal readonly struct ValueUse
         }
 
         return Of(ValueUseKind.Escapes);
+    }
+
+    /// <summary>
+    /// Whether a value derived from a tracked one (the object a constructor built around it, a
+    /// response's content or content stream) leaves the method: used directly, or through the one
+    /// local it is assigned to. Bounded by <see cref="CalleeBodies.MaxDepth"/>.
+    /// </summary>
+    public static bool DerivedValueEscapes(IOperation derived, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        if (depth >= CalleeBodies.MaxDepth)
+        {
+            return false;
+        }
+
+        var use = Classify(derived, context, policy, depth + 1);
+        if (use.Kind == ValueUseKind.Escapes)
+        {
+            return true;
+        }
+
+        if (use.Kind != ValueUseKind.AssignedToLocal)
+        {
+            return false;
+        }
+
+        foreach (var operation in OperationNavigation.Root(derived).Descendants())
+        {
+            if (operation is ILocalReferenceOperation reference &&
+                SymbolEqualityComparer.Default.Equals(reference.Local, use.Local) &&
+                Classify(reference, context, policy, depth + 1).Kind == ValueUseKind.Escapes)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>response.Content</c> escapes, or the stream read from it does
+    /// (<c>return await response.Content.ReadAsStreamAsync()</c>), also through the one local the
+    /// content is put in (<c>if (response.Content is ConnectionContent content) return await content.ReadAsStreamAsync();</c>).
+    /// </summary>
+    private static bool ContentEscapes(IPropertyReferenceOperation content, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        if (DerivedValueEscapes(content, context, policy, depth) || StreamOfContentEscapes(content, context, policy, depth))
+        {
+            return true;
+        }
+
+        if (depth + 1 >= CalleeBodies.MaxDepth || LocalHolding(content, context, policy, depth + 1) is not { } local)
+        {
+            return false;
+        }
+
+        foreach (var operation in OperationNavigation.Root(content).Descendants())
+        {
+            if (operation is ILocalReferenceOperation reference &&
+                SymbolEqualityComparer.Default.Equals(reference.Local, local) &&
+                StreamOfContentEscapes(reference, context, policy, depth + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The local a value is put in: <c>var c = value;</c>, or a pattern, also a negated one (<c>value is not T c</c>).</summary>
+    private static ILocalSymbol? LocalHolding(IOperation value, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        if (Classify(value, context, policy, depth) is { Kind: ValueUseKind.AssignedToLocal, Local: { } local })
+        {
+            return local;
+        }
+
+        if (OperationNavigation.SkipTransparentParents(value).Parent is IIsPatternOperation isPattern)
+        {
+            foreach (var pattern in isPattern.Pattern.DescendantsAndSelf())
+            {
+                if (pattern is IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared })
+                {
+                    return declared;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Where the stream read from <paramref name="content"/> is disposed by a <c>using</c> or <c>Dispose()</c> on it; null otherwise.</summary>
+    private static SyntaxNode? DisposalOfContentStream(IOperation content, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        var receiver = OperationNavigation.SkipTransparentParents(content);
+        if (depth + 1 >= CalleeBodies.MaxDepth ||
+            receiver.Parent is not IInvocationOperation readAsStream || readAsStream.Instance != receiver ||
+            !readAsStream.TargetMethod.Name.StartsWith("ReadAsStream", System.StringComparison.Ordinal) ||
+            DisposalAnalysis.ProducedValue(readAsStream, context.Types) is not { } stream)
+        {
+            return null;
+        }
+
+        var use = Classify(stream, context, policy, depth + 1);
+        return use.Kind == ValueUseKind.Disposes ? use.Site : null;
+    }
+
+    private static bool StreamOfContentEscapes(IOperation content, OwnershipContext context, in OwnershipPolicy policy, int depth)
+    {
+        var receiver = OperationNavigation.SkipTransparentParents(content);
+        return receiver.Parent is IInvocationOperation readAsStream && readAsStream.Instance == receiver &&
+               readAsStream.TargetMethod.Name.StartsWith("ReadAsStream", System.StringComparison.Ordinal) &&
+               DisposalAnalysis.ProducedValue(readAsStream, context.Types) is { } stream &&
+               DerivedValueEscapes(stream, context, policy, depth);
     }
 
     private static ValueUse ClassifyInitializer(IVariableInitializerOperation initializer)

@@ -60,9 +60,10 @@ public sealed class CancellationTokenSourceDisposalAnalyzer : DiagnosticAnalyzer
 
     private static void Analyze(OperationAnalysisContext context, IOperation creation, string creationName, OwnershipContext ownership)
     {
-        if (DisposalAnalysis.Analyze(creation, ownership, context.GetControlFlowGraph).IsLeak())
+        var verdict = DisposalAnalysis.Analyze(creation, ownership, context.GetControlFlowGraph);
+        if (verdict.IsLeak)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Rule, creation.Syntax.GetLocation(), creationName));
+            context.ReportDiagnostic(DisposalFixHint.CreateDiagnostic(Rule, creation, verdict, creationName));
         }
     }
 }

@@ -58,7 +58,7 @@ public sealed class HttpClientPerCallAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var outcome = DisposalAnalysis.Analyze(creation, ownership, context.GetControlFlowGraph);
+        var outcome = DisposalAnalysis.Analyze(creation, ownership, context.GetControlFlowGraph).Outcome;
         if (outcome == DisposalOutcome.Escapes)
         {
             // Stored in a field or property, returned from a factory, handed to an owner: not per call.

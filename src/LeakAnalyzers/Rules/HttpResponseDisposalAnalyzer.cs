@@ -58,11 +58,13 @@ public sealed class HttpResponseDisposalAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (DisposalAnalysis.Analyze(invocation, ownership, context.GetControlFlowGraph).IsLeak())
+        var verdict = DisposalAnalysis.Analyze(invocation, ownership, context.GetControlFlowGraph);
+        if (verdict.IsLeak)
         {
-            context.ReportDiagnostic(Diagnostic.Create(
+            context.ReportDiagnostic(DisposalFixHint.CreateDiagnostic(
                 Rule,
-                invocation.Syntax.GetLocation(),
+                invocation,
+                verdict,
                 produced == ProducedObject.Response ? "HttpResponseMessage" : "response stream",
                 invocation.TargetMethod.Name));
         }
@@ -92,15 +94,39 @@ public sealed class HttpResponseDisposalAnalyzer : DiagnosticAnalyzer
             return ProducedObject.None;
         }
 
-        if (WellKnownTypes.InheritsFrom(ReceiverType(method), types.HttpMessageInvoker))
+        var receiver = ReceiverType(method);
+        if (WellKnownTypes.InheritsFrom(receiver, types.HttpMessageInvoker))
         {
             return isResponse ? ProducedObject.Response : ProducedObject.Stream;
+        }
+
+        if (isResponse && ReceivesResponse(method, receiver, types))
+        {
+            return ProducedObject.Response;
         }
 
         return isStream && method.Name.StartsWith("ReadAsStream", System.StringComparison.Ordinal) &&
                WellKnownTypes.InheritsFrom(method.ContainingType, types.HttpContent)
             ? ProducedObject.ContentStream
             : ProducedObject.None;
+    }
+
+    /// <summary>
+    /// Any other method, local function or delegate that returns a response (or an awaitable of
+    /// one) hands it to its caller: a typed client's <c>SendRawAsync</c>, an <c>IApiConnection</c>,
+    /// <c>base.SendAsync</c> in a handler. Not a method of the response itself
+    /// (<c>EnsureSuccessStatusCode()</c> returns the same object), and not a generic method that
+    /// merely passes a <c>T</c> through (<c>Task.FromResult</c>, a retry policy's <c>ExecuteAsync</c>).
+    /// </summary>
+    private static bool ReceivesResponse(IMethodSymbol method, ITypeSymbol? receiver, WellKnownTypes types)
+    {
+        if (WellKnownTypes.InheritsFrom(receiver, types.HttpResponseMessage))
+        {
+            return false;
+        }
+
+        return method.MethodKind == MethodKind.DelegateInvoke ||
+               WellKnownTypes.InheritsFrom(types.UnwrapTask(method.OriginalDefinition.ReturnType), types.HttpResponseMessage);
     }
 
     /// <summary>The type a call is made on, also for extension methods (<c>client.PostAsJsonAsync(...)</c>).</summary>
@@ -128,7 +154,7 @@ public sealed class HttpResponseDisposalAnalyzer : DiagnosticAnalyzer
         }
 
         var origin = HttpCallProducing(OperationNavigation.SkipConversions(response), ownership.Types);
-        return origin is not null && DisposalAnalysis.Analyze(origin, ownership, context.GetControlFlowGraph).IsLeak();
+        return origin is not null && DisposalAnalysis.Analyze(origin, ownership, context.GetControlFlowGraph).IsLeak;
     }
 
     private static IInvocationOperation? HttpCallProducing(IOperation response, WellKnownTypes types)

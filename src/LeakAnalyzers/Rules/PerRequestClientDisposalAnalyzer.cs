@@ -79,10 +79,11 @@ public sealed class PerRequestClientDisposalAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (DisposalAnalysis.Analyze(context.Operation, ownership, context.GetControlFlowGraph).IsLeak())
+        var verdict = DisposalAnalysis.Analyze(context.Operation, ownership, context.GetControlFlowGraph);
+        if (verdict.IsLeak)
         {
             var creator = context.Operation is IObjectCreationOperation ? "new " + createdType.Name + "(...)" : creatorName;
-            context.ReportDiagnostic(Diagnostic.Create(Rule, context.Operation.Syntax.GetLocation(), createdType.Name, creator));
+            context.ReportDiagnostic(DisposalFixHint.CreateDiagnostic(Rule, context.Operation, verdict, createdType.Name, creator));
         }
     }
 
