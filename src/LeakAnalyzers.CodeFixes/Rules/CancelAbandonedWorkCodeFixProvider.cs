@@ -78,7 +78,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var types = CancellationTypes.Create(model.Compilation);
         var work = types.IsUsable ? TimeoutAbandonsWorkAnalyzer.AbandonedWork(invocation, types) : null;
         var verdict = work is null ? TokenVerdict.Quiet : CancellationFlow.Judge(work, types);
-        var race = verdict.ShouldReport ? Recognise(waiting, invocation, model, types, cancellationToken) : null;
+        var race = verdict.ShouldReport && verdict.Threaded.IsEmpty ? Recognise(waiting, invocation, model, types, cancellationToken) : null;
         if (race is null)
         {
             return null;

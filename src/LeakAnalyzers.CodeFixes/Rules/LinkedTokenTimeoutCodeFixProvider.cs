@@ -48,8 +48,9 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : RewriteCodeFixProvider
         }
 
         var verdict = CancellationFlow.Judge(WhenAllWithoutTimeoutAnalyzer.WaitedTasks(invocation), types);
-        if (!verdict.ShouldReport)
+        if (!verdict.ShouldReport || !verdict.Threaded.IsEmpty)
         {
+            // Work that reaches a token only through a new parameter of a user method is left to the developer.
             return null;
         }
 

@@ -29,8 +29,8 @@ public sealed class FireAndForgetAnalyzerTests
             void M(HttpClient client)
             {
                 [|Task.Run(() => client.GetStringAsync("http://localhost/"))|];
-                _ = [|Task.Run(() => Console.WriteLine("x"))|];
-                [|Task.Factory.StartNew(() => Console.WriteLine("x"))|];
+                _ = [|Task.Run(async () => await Task.Delay(10))|];
+                [|Task.Factory.StartNew(() => client.GetStringAsync("http://localhost/").Result)|];
             }
         }
         """);
@@ -109,7 +109,7 @@ public sealed class FireAndForgetAnalyzerTests
         """);
 
     [Fact]
-    public Task Async_void_event_handlers_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+    public Task Discarded_calls_inside_async_void_event_handlers_are_reported_but_not_the_handlers() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
             public event EventHandler? Changed;
@@ -122,7 +122,7 @@ public sealed class FireAndForgetAnalyzerTests
 
             async void OnChanged(object? sender, EventArgs e)
             {
-                _ = File.WriteAllTextAsync("a.txt", "a");
+                _ = [|File.WriteAllTextAsync("a.txt", "a")|];
                 await Task.Yield();
             }
         }
@@ -189,7 +189,8 @@ public sealed class FireAndForgetCodeFixTests
             new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(),
             new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
         {
-            CodeFix = new LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider(),
+            CodeFix = new LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider(),
+            CodeActionEquivalenceKey = "LEAK004.PassTokenInScope",
         }.WithSource(source).WithFixedSource(fixedSource);
 
     [Fact]
@@ -214,7 +215,7 @@ public sealed class FireAndForgetCodeFixTests
         """).VerifyCodeFixAsync();
 
     [Fact]
-    public Task Fix_switches_to_extension_and_inherited_overloads_and_skips_static_lambdas() => Fix("""
+    public Task Fix_switches_to_extension_and_inherited_overloads_and_leaves_static_lambdas_to_bound_the_work() => Fix("""
         class Client
         {
             public Task PingAsync() => Task.CompletedTask;
@@ -283,7 +284,7 @@ public sealed class FireAndForgetCodeFixTests
                 _ = client.SendAsync(42, token);
                 _ = store.SaveAsync("k", token);
                 _ = client.PingAsync();
-                Task.Run(static () => File.WriteAllTextAsync("a.txt", "a"), token);
+                {|LEAK004:Task.Run(static () => File.WriteAllTextAsync("a.txt", "a"))|};
             }
         }
         """).VerifyCodeFixAsync();
@@ -608,7 +609,8 @@ public sealed class FireAndForgetCodeFixTests
     [Fact]
     public Task Fix_all_fixes_every_document() => new LeakTest(new LeakAnalyzers.Rules.FireAndForgetAnalyzer())
         {
-            CodeFix = new LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider(),
+            CodeFix = new LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider(),
+            CodeActionEquivalenceKey = "LEAK004.PassTokenInScope",
         }
         .WithSource("""
             class A

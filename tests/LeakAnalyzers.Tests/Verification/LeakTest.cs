@@ -47,6 +47,9 @@ public sealed class LeakTest
 
     public CodeFixProvider? CodeFix { get; set; }
 
+    /// <summary>The code action to apply (and Fix All with), by equivalence key; null means the first one offered. As in the Roslyn SDK's CodeFixTest.</summary>
+    public string? CodeActionEquivalenceKey { get; set; }
+
     /// <summary>Lines appended under <c>[*.cs]</c> of the project's <c>.editorconfig</c>.</summary>
     public string? EditorConfig { get; set; }
 
@@ -213,12 +216,12 @@ public sealed class LeakTest
         return solution;
     }
 
-    private static async Task<CodeAction?> GetFirstActionAsync(CodeFixProvider fixer, Document document, Diagnostic diagnostic)
+    private async Task<CodeAction?> GetFirstActionAsync(CodeFixProvider fixer, Document document, Diagnostic diagnostic)
     {
         var actions = new List<CodeAction>();
         var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
         await fixer.RegisterCodeFixesAsync(context);
-        return actions.FirstOrDefault();
+        return actions.FirstOrDefault(action => CodeActionEquivalenceKey is null || action.EquivalenceKey == CodeActionEquivalenceKey);
     }
 
     private static async Task<Solution> ApplyAsync(CodeAction action)
