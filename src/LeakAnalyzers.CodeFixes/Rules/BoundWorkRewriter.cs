@@ -8,7 +8,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
@@ -93,8 +92,7 @@ internal static class BoundWorkRewriter
             return false;
         }
 
-        var bodyPosition = (SyntaxNode?)syntax.Block ?? syntax.ExpressionBody!;
-        var source = LocalNames.Unique("cts", bodyPosition, model);
+        var source = LocalNames.UniqueInFunction("cts", syntax, model);
         var token = ParseExpression(source + ".Token");
         if (!CancellationRewriter.PassToken(editor, work.Acceptors, token, types) ||
             !TokenThreading.Thread(editor, work.Threaded, token, types, model, cancellationToken))
@@ -105,7 +103,8 @@ internal static class BoundWorkRewriter
         var host = lambda.Symbol.IsStatic ? null : HostToken(starter, types, model);
         var returnsValue = returnType is INamedTypeSymbol { IsGenericType: true } && returnsTask
             || (!returnsTask && !lambda.Symbol.ReturnsVoid);
-        editor.ReplaceNode(syntax, (current, _) => WithSource((AnonymousFunctionExpressionSyntax)current, source, host, timeout, usingDeclarations, makeAsync, returnsValue));
+        var layout = new Indentation(syntax);
+        editor.ReplaceNode(syntax, (current, _) => WithSource((AnonymousFunctionExpressionSyntax)current, source, host, timeout, usingDeclarations, makeAsync, returnsValue, layout));
         return true;
     }
 
@@ -120,7 +119,7 @@ internal static class BoundWorkRewriter
             return false;
         }
 
-        var source = LocalNames.Unique("cts", syntax, model);
+        var source = LocalNames.UniqueInFunction("cts", syntax, model);
         if (!CancellationRewriter.PassToken(editor, new[] { call }, ParseExpression(source + ".Token"), types))
         {
             return false;
@@ -135,17 +134,17 @@ internal static class BoundWorkRewriter
             return false;
         }
 
+        var layout = new Indentation(syntax);
         editor.ReplaceNode(syntax, (current, _) =>
         {
             var lambda = ParenthesizedLambdaExpression()
                 .WithAsyncKeyword(Token(SyntaxKind.AsyncKeyword))
                 .WithExpressionBody(((ExpressionSyntax)current).WithoutTrivia());
-            var bounded = WithSource(lambda, source, host, timeout, usingDeclarations, makeAsync: true, returnsValue);
+            var bounded = WithSource(lambda, source, host, timeout, usingDeclarations, makeAsync: true, returnsValue, layout);
             return InvocationExpression(
                     MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName("Task"), IdentifierName("Run")),
                     ArgumentList(SingletonSeparatedList(Argument(bounded))))
-                .WithTriviaFrom(current)
-                .WithAdditionalAnnotations(Formatter.Annotation);
+                .WithTriviaFrom(current);
         });
         return true;
     }
@@ -287,20 +286,27 @@ internal static class BoundWorkRewriter
         return lifetime;
     }
 
+    /// <summary>
+    /// The lambda with the source declared first in its body: <c>using var</c> (C# 8) or a <c>using</c>
+    /// statement around the body. An expression body becomes a block (<c>[return] [await] expression;</c>)
+    /// whose braces line up with the line the lambda starts on.
+    /// </summary>
     private static AnonymousFunctionExpressionSyntax WithSource(
-        AnonymousFunctionExpressionSyntax lambda, string source, string? host, ExpressionSyntax timeout, bool usingDeclarations, bool makeAsync, bool returnsValue)
+        AnonymousFunctionExpressionSyntax lambda, string source, string? host, ExpressionSyntax timeout, bool usingDeclarations, bool makeAsync, bool returnsValue, Indentation layout)
     {
         var creation = host is null
             ? $"new CancellationTokenSource({timeout})"
             : $"CancellationTokenSource.CreateLinkedTokenSource({host})";
         var cancelAfter = host is null ? null : ParseStatement($"{source}.CancelAfter({timeout});");
         var isAsync = makeAsync || !lambda.AsyncKeyword.IsKind(SyntaxKind.None);
+        var endOfLine = EndOfLine(layout.NewLine);
 
-        BlockSyntax body;
-        var reformat = false;
-        if (lambda.Block is { } block)
+        BlockSyntax block;
+        string inner;
+        if (lambda.Block is { } existing)
         {
-            body = block;
+            block = existing;
+            inner = existing.Statements.Count > 0 ? Layout.Indentation(existing.Statements[0]).ToFullString() : layout.Line + layout.Unit;
         }
         else
         {
@@ -310,47 +316,60 @@ internal static class BoundWorkRewriter
                 expression = AwaitExpression(expression);
             }
 
-            body = Block(returnsValue ? ReturnStatement(expression) : ExpressionStatement(expression));
-            reformat = true;
+            inner = layout.Line + layout.Unit;
+            var statement = returnsValue ? (StatementSyntax)ReturnStatement(expression) : ExpressionStatement(expression);
+            block = Block(
+                Token(TriviaList(Whitespace(layout.Line)), SyntaxKind.OpenBraceToken, TriviaList(endOfLine)),
+                SingletonList(statement.WithLeadingTrivia(Whitespace(inner)).WithTrailingTrivia(endOfLine)),
+                Token(TriviaList(Whitespace(layout.Line)), SyntaxKind.CloseBraceToken, default));
         }
+
+        StatementSyntax OnLine(StatementSyntax statement, string indentation) =>
+            statement.WithLeadingTrivia(Whitespace(indentation)).WithTrailingTrivia(endOfLine);
 
         if (usingDeclarations)
         {
-            var declaration = ParseStatement($"using var {source} = {creation};");
-            var added = cancelAfter is null ? new[] { declaration } : new[] { declaration, cancelAfter };
-            if (reformat)
+            var added = new List<StatementSyntax> { OnLine(ParseStatement($"using var {source} = {creation};"), inner) };
+            if (cancelAfter is not null)
             {
-                body = Block(added.Concat(body.Statements)).WithAdditionalAnnotations(Formatter.Annotation);
+                added.Add(OnLine(cancelAfter, inner));
             }
-            else
-            {
-                var anchor = body.Statements.FirstOrDefault();
-                var newLine = Layout.NewLineOf(body);
-                var indented = added.Select(statement => anchor is null
-                    ? statement.WithAdditionalAnnotations(Formatter.Annotation)
-                    : statement.WithLeadingTrivia(Layout.Indentation(anchor)).WithTrailingTrivia(EndOfLine(newLine)));
-                body = body.WithStatements(body.Statements.InsertRange(0, indented));
-            }
+
+            block = block.WithStatements(block.Statements.InsertRange(0, added));
         }
         else
         {
-            var inner = cancelAfter is null ? body.Statements : body.Statements.Insert(0, cancelAfter);
-            var usingStatement = UsingStatement(
-                ParseStatement($"var {source} = {creation};") is LocalDeclarationStatementSyntax local ? local.Declaration : null,
-                null,
-                Block(inner.Select(statement => statement.WithoutLeadingTrivia().WithTrailingTrivia(ElasticCarriageReturnLineFeed))));
-            body = body.WithStatements(SingletonList<StatementSyntax>(usingStatement.WithAdditionalAnnotations(Formatter.Annotation)));
-            if (reformat)
+            // using (var cts = ...) { <the body, one level deeper> }
+            var deeper = inner + layout.Unit;
+            var statements = block.Statements.Select(statement => Indent(statement, layout.Unit)).ToList();
+            if (cancelAfter is not null)
             {
-                body = body.WithAdditionalAnnotations(Formatter.Annotation);
+                statements.Insert(0, OnLine(cancelAfter, deeper));
             }
+
+            var usingStatement = UsingStatement(
+                    ((LocalDeclarationStatementSyntax)ParseStatement($"var {source} = {creation};")).Declaration,
+                    null,
+                    Block(
+                        Token(TriviaList(Whitespace(inner)), SyntaxKind.OpenBraceToken, TriviaList(endOfLine)),
+                        List(statements),
+                        Token(TriviaList(Whitespace(inner)), SyntaxKind.CloseBraceToken, TriviaList(endOfLine))))
+                .WithUsingKeyword(Token(TriviaList(Whitespace(inner)), SyntaxKind.UsingKeyword, TriviaList(Space)))
+                .WithCloseParenToken(Token(default, SyntaxKind.CloseParenToken, TriviaList(endOfLine)));
+            block = block.WithStatements(SingletonList<StatementSyntax>(usingStatement));
         }
 
         var result = lambda switch
         {
-            ParenthesizedLambdaExpressionSyntax parenthesized => parenthesized.WithExpressionBody(null).WithBlock(body),
-            SimpleLambdaExpressionSyntax simple => simple.WithExpressionBody(null).WithBlock(body),
-            AnonymousMethodExpressionSyntax anonymous => anonymous.WithBlock(body),
+            ParenthesizedLambdaExpressionSyntax parenthesized => parenthesized
+                .WithArrowToken(parenthesized.ArrowToken.WithTrailingTrivia(endOfLine))
+                .WithExpressionBody(null)
+                .WithBlock(block),
+            SimpleLambdaExpressionSyntax simple => simple
+                .WithArrowToken(simple.ArrowToken.WithTrailingTrivia(endOfLine))
+                .WithExpressionBody(null)
+                .WithBlock(block),
+            AnonymousMethodExpressionSyntax anonymous => anonymous.WithBlock(block),
             _ => lambda,
         };
         if (isAsync && result.AsyncKeyword.IsKind(SyntaxKind.None))
@@ -359,5 +378,48 @@ internal static class BoundWorkRewriter
         }
 
         return result;
+    }
+
+    /// <summary>Moves every line of <paramref name="node"/> one indentation unit to the right.</summary>
+    private static T Indent<T>(T node, string unit)
+        where T : SyntaxNode
+    {
+        var lineStarts = new HashSet<SyntaxToken>();
+        foreach (var token in node.DescendantTokens())
+        {
+            var previous = token.GetPreviousToken();
+            if (token == node.GetFirstToken() || previous.TrailingTrivia.Any(trivia => trivia.IsKind(SyntaxKind.EndOfLineTrivia)))
+            {
+                lineStarts.Add(token);
+            }
+        }
+
+        return node.ReplaceTokens(lineStarts, (original, current) =>
+        {
+            var leading = current.LeadingTrivia;
+            var last = leading.Count - 1;
+            return last >= 0 && leading[last].IsKind(SyntaxKind.WhitespaceTrivia)
+                ? current.WithLeadingTrivia(leading.Replace(leading[last], Whitespace(leading[last].ToString() + unit)))
+                : current.WithLeadingTrivia(leading.Add(Whitespace(unit)));
+        });
+    }
+
+    /// <summary>How the lines around the lambda are laid out: the indentation of its first line, one level, the line break.</summary>
+    private readonly struct Indentation
+    {
+        public Indentation(SyntaxNode lambda)
+        {
+            var text = lambda.SyntaxTree.GetText();
+            var line = text.Lines.GetLineFromPosition(lambda.SpanStart).ToString();
+            Line = line.Substring(0, line.Length - line.TrimStart().Length);
+            Unit = Line.Contains("\t") ? "\t" : "    ";
+            NewLine = Layout.NewLineOf(lambda);
+        }
+
+        public string Line { get; }
+
+        public string Unit { get; }
+
+        public string NewLine { get; }
     }
 }
