@@ -257,8 +257,8 @@ async Task<PhaseResult> MeasureAsync(Scenario scenario, string variant, ServiceP
 
 string Verdict(Scenario scenario, PhaseResult before, PhaseResult? after)
 {
-    var leakingBefore = before.Leaking().Where(m => m != Metric.WorkingSet).ToList();
-    var leakingAfter = after?.Leaking().Where(m => m != Metric.WorkingSet).ToList() ?? [];
+    var leakingBefore = before.Leaking().Where(scenario.Judges).ToList();
+    var leakingAfter = after?.Leaking().Where(scenario.Judges).ToList() ?? [];
     var described = (PhaseResult phase, IEnumerable<Metric> metrics) => string.Join(", ", metrics.Select(m => $"{Report.Name(m)} {Report.Signed(m, phase.Growth(m))}"));
     if (!implemented.Contains(scenario.Rule))
     {

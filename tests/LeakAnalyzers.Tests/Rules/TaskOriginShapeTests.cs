@@ -169,4 +169,73 @@ public sealed class TaskOriginShapeTests
     [InlineData("""Task.Run(() => Hash("a")).Wait(100);""")]
     public Task Timeout_is_quiet_on_pure_cpu_work(string body) =>
         Verify<TimeoutAbandonsWorkAnalyzer>.DiagnosticsAsync(Source(body));
+
+    [Fact]
+    public Task When_all_fix_reaches_query_syntax_switch_expressions_as_task_and_unwrap() =>
+        Verify<WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Rules.LinkedTokenTimeoutCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                ValueTask<int> CountAsync(string key, CancellationToken cancellationToken = default) => default;
+
+                async Task M(HttpClient client, string[] urls, int kind, CancellationToken token)
+                {
+                    var pages = from u in urls select client.GetStringAsync(u);
+                    var chosen = kind switch { 1 => client.GetStringAsync("http://a/"), _ => client.GetStringAsync("http://b/") };
+                    var started = Task.Factory.StartNew(() => client.GetStringAsync("http://c/")).Unwrap();
+                    await [|Task.WhenAll([.. pages, chosen, started])|];
+                    await [|Task.WhenAll(CountAsync("a").AsTask(), CountAsync("b").AsTask())|];
+                }
+            }
+            """, """
+            class C
+            {
+                ValueTask<int> CountAsync(string key, CancellationToken cancellationToken = default) => default;
+
+                async Task M(HttpClient client, string[] urls, int kind, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(30));
+                    var pages = from u in urls select client.GetStringAsync(u, cts.Token);
+                    var chosen = kind switch { 1 => client.GetStringAsync("http://a/", cts.Token), _ => client.GetStringAsync("http://b/", cts.Token) };
+                    var started = Task.Factory.StartNew(() => client.GetStringAsync("http://c/", cts.Token), cts.Token).Unwrap();
+                    await Task.WhenAll([.. pages, chosen, started]);
+                    using var cts2 = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts2.CancelAfter(TimeSpan.FromSeconds(30));
+                    await Task.WhenAll(CountAsync("a", cts2.Token).AsTask(), CountAsync("b", cts2.Token).AsTask());
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Timeout_fix_reaches_value_tasks_seen_as_tasks() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, LeakAnalyzers.CodeFixes.Rules.CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                ValueTask<int> CountAsync(string key, CancellationToken cancellationToken = default) => default;
+
+                async Task M(CancellationToken token)
+                {
+                    await [|CountAsync("a").AsTask().WaitAsync(TimeSpan.FromSeconds(1))|];
+                }
+            }
+            """, """
+            class C
+            {
+                ValueTask<int> CountAsync(string key, CancellationToken cancellationToken = default) => default;
+
+                async Task M(CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        await CountAsync("a", cts.Token).AsTask();
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+            }
+            """);
 }

@@ -14,8 +14,8 @@ namespace LeakAnalyzers.Tests.Samples;
 [Trait("Category", "Samples")]
 public sealed class LeakProofTests
 {
-    /// <summary>Rules whose leak must be measurably smaller after the fix (issue 4 names these three at least).</summary>
-    private static readonly string[] MeasuredRules = { "LEAK001", "LEAK002", "LEAK008" };
+    /// <summary>Rules whose leak must be measured gone after the fix (issue 4 names three; LEAK004's fix bounds the work, issue 11).</summary>
+    private static readonly string[] MeasuredRules = { "LEAK001", "LEAK002", "LEAK004", "LEAK008" };
 
     [Fact]
     public async Task Quick_run_finds_every_implemented_leak_fixes_them_in_bulk_and_measures_them_gone()
