@@ -78,20 +78,26 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var types = CancellationTypes.Create(model.Compilation);
         var work = types.IsUsable ? TimeoutAbandonsWorkAnalyzer.AbandonedWork(invocation, types) : null;
         var verdict = work is null ? TokenVerdict.Quiet : CancellationFlow.Judge(work, types);
-        var race = verdict.ShouldReport && verdict.Threaded.IsEmpty ? Recognise(waiting, invocation, model, types, cancellationToken) : null;
+        var race = verdict.ShouldReport ? Recognise(waiting, invocation, model, types, cancellationToken) : null;
         if (race is null)
         {
             return null;
         }
 
         var timeoutBranch = race.Removed ?? (race.Work is null ? null : race.Statement);
-        if (timeoutBranch is not null && verdict.Acceptors.Any(a => timeoutBranch.Span.Contains(a.Syntax.Span)))
+        if (timeoutBranch is not null && verdict.Acceptors.Concat(verdict.Threaded).Any(a => timeoutBranch.Span.Contains(a.Syntax.Span)))
         {
             // The timeout branch is moved as written; work started inside it would lose its token.
             return null;
         }
 
-        var anchor = CancellationRewriter.FindAnchor(race.Statement, verdict.Acceptors.Select(a => a.Syntax));
+        var anchor = CancellationRewriter.FindAnchor(race.Statement, verdict.Acceptors.Concat(verdict.Threaded).Select(a => a.Syntax));
+        if (verdict.Acceptors.Concat(verdict.Threaded).Any(call => CancellationRewriter.InStaticFunction(call.Syntax, target)))
+        {
+            // A static lambda cannot see the new source.
+            return null;
+        }
+
         if (anchor is null ||
             model.GetOperation(anchor, cancellationToken) is not { } anchorOperation ||
             !EvaluableBefore(race.Timeout, anchor, model, cancellationToken))
@@ -108,7 +114,8 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
             CancellationRewriter.OnLineOf(CancellationRewriter.CreateSource(source, token), anchor),
             CancellationRewriter.OnLineOf(CancellationRewriter.CancelAfter(source, race.Timeout), anchor),
         });
-        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types))
+        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types) ||
+            !TokenThreading.Thread(editor, verdict.Threaded, ParseExpression(source + ".Token"), types, model, cancellationToken))
         {
             return null;
         }

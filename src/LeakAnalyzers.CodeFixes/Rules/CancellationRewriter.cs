@@ -49,6 +49,15 @@ internal static class CancellationRewriter
         return true;
     }
 
+    /// <summary>Whether the call sits in a static lambda or local function below <paramref name="outer"/>: a token from outside cannot reach it.</summary>
+    public static bool InStaticFunction(SyntaxNode call, SyntaxNode outer) =>
+        call.Ancestors().TakeWhile(ancestor => ancestor != outer).Any(ancestor => ancestor switch
+        {
+            AnonymousFunctionExpressionSyntax function => function.Modifiers.Any(SyntaxKind.StaticKeyword),
+            LocalFunctionStatementSyntax local => local.Modifiers.Any(SyntaxKind.StaticKeyword),
+            _ => false,
+        });
+
     private static InvocationExpressionSyntax WithToken(InvocationExpressionSyntax invocation, TokenSlot slot, int replacedIndex, ExpressionSyntax token)
     {
         var arguments = invocation.ArgumentList.Arguments;

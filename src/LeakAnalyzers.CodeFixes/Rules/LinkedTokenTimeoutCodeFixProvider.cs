@@ -48,13 +48,18 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : RewriteCodeFixProvider
         }
 
         var verdict = CancellationFlow.Judge(WhenAllWithoutTimeoutAnalyzer.WaitedTasks(invocation), types);
-        if (!verdict.ShouldReport || !verdict.Threaded.IsEmpty)
+        if (!verdict.ShouldReport)
         {
-            // Work that reaches a token only through a new parameter of a user method is left to the developer.
             return null;
         }
 
-        var anchor = CancellationRewriter.FindAnchor(target, verdict.Acceptors.Select(a => a.Syntax));
+        var anchor = CancellationRewriter.FindAnchor(target, verdict.Acceptors.Concat(verdict.Threaded).Select(a => a.Syntax));
+        if (verdict.Acceptors.Concat(verdict.Threaded).Any(call => CancellationRewriter.InStaticFunction(call.Syntax, target)))
+        {
+            // A static lambda cannot see the new source.
+            return null;
+        }
+
         if (anchor is null || model.GetOperation(anchor, cancellationToken) is not { } anchorOperation)
         {
             return null;
@@ -73,7 +78,8 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : RewriteCodeFixProvider
                 CancellationRewriter.OnLineOf(CancellationRewriter.CancelAfter(source, timeout), anchor),
             });
         }
-        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types))
+        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types) ||
+            !TokenThreading.Thread(editor, verdict.Threaded, ParseExpression(source + ".Token"), types, model, cancellationToken))
         {
             return null;
         }

@@ -30,7 +30,7 @@ internal static class PassTokenInScopeRewriter
     public static async Task<Document?> RewriteAsync(Document document, SemanticModel model, IInvocationOperation origin, TokenVerdict verdict, CancellationTypes types, CancellationToken cancellationToken)
     {
         var target = origin.Syntax;
-        if (verdict.Acceptors.Concat(verdict.Threaded).Any(acceptor => InStaticFunctionOf(acceptor.Syntax, target)))
+        if (verdict.Acceptors.Concat(verdict.Threaded).Any(acceptor => CancellationRewriter.InStaticFunction(acceptor.Syntax, target)))
         {
             // A static lambda cannot see the token in scope; "bound the work" gives it its own.
             return null;
@@ -87,14 +87,6 @@ internal static class PassTokenInScopeRewriter
         var changedRoot = await changed.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         return changedRoot is null ? null : changed.WithSyntaxRoot(CancellationRewriter.AddImports(changedRoot, imports));
     }
-
-    private static bool InStaticFunctionOf(SyntaxNode acceptor, SyntaxNode fireAndForget) =>
-        acceptor.Ancestors().TakeWhile(ancestor => ancestor != fireAndForget).Any(ancestor => ancestor switch
-        {
-            AnonymousFunctionExpressionSyntax function => function.Modifiers.Any(SyntaxKind.StaticKeyword),
-            LocalFunctionStatementSyntax local => local.Modifiers.Any(SyntaxKind.StaticKeyword),
-            _ => false,
-        });
 
     /// <summary>A call inside a lambda or local function of the fire-and-forget call: it runs after the caller moved on.</summary>
     private static bool RunsLater(SyntaxNode acceptor, SyntaxNode fireAndForget) =>

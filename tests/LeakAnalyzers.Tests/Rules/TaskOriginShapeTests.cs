@@ -238,4 +238,36 @@ public sealed class TaskOriginShapeTests
                 }
             }
             """);
+
+    [Fact]
+    public Task When_all_fix_threads_a_token_into_user_methods_and_leaves_static_lambdas_alone() =>
+        Verify<WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Rules.LinkedTokenTimeoutCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                private readonly HttpClient _client = new();
+
+                async Task M(CancellationToken token)
+                {
+                    await [|Task.WhenAll(Task.Run(() => LoadAsync("a")), Task.Run(() => LoadAsync("b")))|];
+                    await [|Task.WhenAll(Task.Run(static () => File.ReadAllTextAsync("c")), Task.Run(static () => File.ReadAllTextAsync("d")))|];
+                }
+
+                private async Task<string> LoadAsync(string key) => await _client.GetStringAsync("http://store/" + key);
+            }
+            """, """
+            class C
+            {
+                private readonly HttpClient _client = new();
+
+                async Task M(CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(30));
+                    await Task.WhenAll(Task.Run(() => LoadAsync("a", cts.Token), cts.Token), Task.Run(() => LoadAsync("b", cts.Token), cts.Token));
+                    await [|Task.WhenAll(Task.Run(static () => File.ReadAllTextAsync("c")), Task.Run(static () => File.ReadAllTextAsync("d")))|];
+                }
+
+                private async Task<string> LoadAsync(string key, CancellationToken cancellationToken = default) => await _client.GetStringAsync("http://store/" + key, cancellationToken);
+            }
+            """);
 }
