@@ -55,6 +55,9 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
 
         public RaceKind Kind { get; }
 
+        /// <summary>What a <c>WhenAny</c> race did when the work won (its success branch), run after the work is awaited.</summary>
+        public SyntaxList<StatementSyntax> OnSuccess { get; set; }
+
         /// <summary><c>WaitAsync(timeout, token)</c>'s token: the new source is linked to it.</summary>
         public ExpressionSyntax? CallerToken { get; }
 
@@ -99,6 +102,11 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var types = CancellationTypes.Create(model.Compilation);
         var work = types.IsUsable ? TimeoutAbandonsWorkAnalyzer.AbandonedWork(invocation, types) : null;
         var verdict = work is null ? TokenVerdict.Quiet : CancellationFlow.Judge(work, types);
+        if (verdict.ShouldReport && IsTokenOnlyWait(invocation, types))
+        {
+            return await PassWaitTokenToWorkAsync(document, model, waiting, invocation, verdict, types, cancellationToken).ConfigureAwait(false);
+        }
+
         var race = verdict.ShouldReport ? Recognise(waiting, invocation, model, types, cancellationToken) : null;
         if (race is null)
         {
@@ -222,11 +230,20 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
             return null;
         }
 
-        if (ifStatement is not { Else: null, Parent: BlockSyntax, Condition: BinaryExpressionSyntax { Right: IdentifierNameSyntax compared } condition } ||
-            !condition.IsKind(SyntaxKind.NotEqualsExpression) ||
-            ExitingBody(ifStatement.Statement) is not { } onTimeout ||
+        if (ifStatement is not { Parent: BlockSyntax, Condition: BinaryExpressionSyntax { Right: IdentifierNameSyntax compared } condition } ||
+            !condition.IsKind(SyntaxKind.NotEqualsExpression) && !condition.IsKind(SyntaxKind.EqualsExpression) ||
             model.GetSymbolInfo(compared, cancellationToken).Symbol is not ILocalSymbol workLocal)
         {
+            return null;
+        }
+
+        // `!= work`: the if branch is the timeout; `== work`: the else branch is (and may be absent).
+        var ifBranch = Statements(ifStatement.Statement);
+        var elseBranch = ifStatement.Else is { } elseClause ? Statements(elseClause.Statement) : default;
+        var (onTimeout, onSuccess) = condition.IsKind(SyntaxKind.NotEqualsExpression) ? (ifBranch, elseBranch) : (elseBranch, ifBranch);
+        if (!Exits(onTimeout) && ReadAfter(workLocal, ifStatement, model, cancellationToken))
+        {
+            // The code after the race reads the work: it would now meet a cancelled task where it met a running one.
             return null;
         }
 
@@ -246,7 +263,48 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
             }
         }
 
-        return raced && timeout is not null ? new Race(statement, removed, timeout, compared.Identifier.ValueText, onTimeout) : null;
+        return raced && timeout is not null ? new Race(statement, removed, timeout, compared.Identifier.ValueText, onTimeout) { OnSuccess = onSuccess } : null;
+    }
+
+    /// <summary><c>X.WaitAsync(token)</c>: a wait bounded only by a token the work never sees.</summary>
+    private static bool IsTokenOnlyWait(IInvocationOperation invocation, CancellationTypes types) =>
+        !invocation.TargetMethod.IsStatic &&
+        types.IsTaskMethod(invocation.TargetMethod, "WaitAsync") &&
+        invocation.TargetMethod.Parameters.Length == 1 &&
+        types.IsToken(invocation.TargetMethod.Parameters[0].Type) &&
+        invocation.Arguments.Length == 1 &&
+        TokenArguments.IsRealToken(invocation.Arguments[0].Value);
+
+    /// <summary>
+    /// <c>await X.WaitAsync(token)</c> becomes <c>await X</c> with the token passed to the work:
+    /// cancelling the token still ends the wait with an <c>OperationCanceledException</c>, and now ends the work too.
+    /// </summary>
+    private static async Task<Document?> PassWaitTokenToWorkAsync(Document document, SemanticModel model, InvocationExpressionSyntax waiting, IInvocationOperation invocation, TokenVerdict verdict, CancellationTypes types, CancellationToken cancellationToken)
+    {
+        if (waiting.Expression is not MemberAccessExpressionSyntax access ||
+            waiting.ArgumentList.Arguments.Count != 1 ||
+            verdict.Acceptors.Concat(verdict.Threaded).Any(call => CancellationRewriter.InStaticFunction(call.Syntax, waiting)))
+        {
+            return null;
+        }
+
+        var token = waiting.ArgumentList.Arguments[0].Expression;
+        var anchor = CancellationRewriter.FindAnchor(waiting, verdict.Acceptors.Concat(verdict.Threaded).Select(a => a.Syntax));
+        if (anchor is null || !EvaluableBefore(token, anchor, model, cancellationToken))
+        {
+            return null;
+        }
+
+        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        var tokenExpression = token.WithoutTrivia();
+        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, tokenExpression, types) ||
+            !TokenThreading.Thread(editor, verdict.Threaded, tokenExpression, types, model, cancellationToken))
+        {
+            return null;
+        }
+
+        editor.ReplaceNode(waiting, (current, _) => ((MemberAccessExpressionSyntax)((InvocationExpressionSyntax)current).Expression).Expression.WithTriviaFrom(current));
+        return editor.GetChangedDocument();
     }
 
     /// <summary>
@@ -317,11 +375,21 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         return null;
     }
 
-    /// <summary>The statements of a timeout branch that always leaves (ends with <c>throw</c> or <c>return</c>): the branch cannot fall through into code that expects the work done.</summary>
-    private static SyntaxList<StatementSyntax>? ExitingBody(StatementSyntax body)
+    private static SyntaxList<StatementSyntax> Statements(StatementSyntax body) =>
+        body is BlockSyntax block ? block.Statements : SingletonList(body);
+
+    /// <summary>A branch that always leaves (ends with <c>throw</c> or <c>return</c>).</summary>
+    private static bool Exits(SyntaxList<StatementSyntax> statements) =>
+        statements.LastOrDefault() is ThrowStatementSyntax { Expression: not null } or ReturnStatementSyntax;
+
+    /// <summary>Whether the local is named in the statements after <paramref name="statement"/> in its block.</summary>
+    private static bool ReadAfter(ILocalSymbol local, StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
     {
-        var statements = body is BlockSyntax block ? block.Statements : SingletonList(body);
-        return statements.LastOrDefault() is ThrowStatementSyntax { Expression: not null } or ReturnStatementSyntax ? statements : null;
+        var block = (BlockSyntax)statement.Parent!;
+        return block.Statements.Skip(block.Statements.IndexOf(statement) + 1)
+            .SelectMany(following => following.DescendantNodes().OfType<IdentifierNameSyntax>())
+            .Any(identifier => identifier.Identifier.ValueText == local.Name &&
+                               SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
     }
 
     /// <summary>The WhenAny result is read only by the <c>if</c> that follows it.</summary>
@@ -359,7 +427,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
             trailing = trailing.Add(EndOfLine(newLine));
         }
 
-        return CancellationRewriter.AwaitOrThrowOnTimeout(awaited, source, token, race.OnTimeout, newLine)
+        return CancellationRewriter.AwaitOrThrowOnTimeout(awaited, source, token, race.OnTimeout, newLine, race.OnSuccess)
             .WithLeadingTrivia(current.GetLeadingTrivia())
             .WithTrailingTrivia(trailing);
     }

@@ -117,4 +117,126 @@ public sealed class TimeoutFixShapeTests
                 }
             }
             """);
+
+    [Fact]
+    public Task Wait_async_with_only_a_token_passes_that_token_to_the_work() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<int> Load(HttpClient client, CancellationToken token)
+                {
+                    var page = client.GetStringAsync("http://a/");
+                    return (await [|page.WaitAsync(token)|]).Length;
+                }
+            }
+            """, """
+            class C
+            {
+                async Task<int> Load(HttpClient client, CancellationToken token)
+                {
+                    var page = client.GetStringAsync("http://a/", token);
+                    return (await page).Length;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task When_any_races_with_else_branches_equality_and_log_and_go_on() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<string> WithElse(HttpClient client, CancellationToken token)
+                {
+                    var work = client.GetStringAsync("http://a/");
+                    if (await [|Task.WhenAny(work, Task.Delay(1000))|] != work)
+                    {
+                        Console.WriteLine("timed out");
+                    }
+                    else
+                    {
+                        Console.WriteLine(work.Result.Length);
+                    }
+
+                    return "done";
+                }
+
+                async Task<string> Equality(HttpClient client, CancellationToken token)
+                {
+                    var work = client.GetStringAsync("http://b/");
+                    if (await [|Task.WhenAny(work, Task.Delay(1000))|] == work)
+                    {
+                        return work.Result;
+                    }
+
+                    return "fallback";
+                }
+
+                async Task LogAndGoOn(HttpClient client, CancellationToken token)
+                {
+                    var work = client.GetStringAsync("http://c/");
+                    var finished = await [|Task.WhenAny(work, Task.Delay(1000))|];
+                    if (finished != work)
+                    {
+                        Console.WriteLine("slow downstream");
+                    }
+
+                    Console.WriteLine("next");
+                }
+            }
+            """, """
+            class C
+            {
+                async Task<string> WithElse(HttpClient client, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(1000);
+                    var work = client.GetStringAsync("http://a/", cts.Token);
+                    try
+                    {
+                        await work;
+                        Console.WriteLine(work.Result.Length);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        Console.WriteLine("timed out");
+                    }
+
+                    return "done";
+                }
+
+                async Task<string> Equality(HttpClient client, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(1000);
+                    var work = client.GetStringAsync("http://b/", cts.Token);
+                    try
+                    {
+                        await work;
+                        return work.Result;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                    }
+
+                    return "fallback";
+                }
+
+                async Task LogAndGoOn(HttpClient client, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(1000);
+                    var work = client.GetStringAsync("http://c/", cts.Token);
+                    try
+                    {
+                        await work;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        Console.WriteLine("slow downstream");
+                    }
+
+                    Console.WriteLine("next");
+                }
+            }
+            """);
 }
