@@ -36,16 +36,9 @@ internal static class BoundWorkRewriter
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var timeout = CancellationRewriter.DefaultTimeout(document, tree);
         var usingDeclarations = CancellationRewriter.UsingDeclarationsAllowed(tree);
-        bool rewritten;
-        if (types.IsTaskStarter(origin.TargetMethod))
-        {
-            rewritten = BoundLambda(editor, origin, timeout, usingDeclarations, types, model, cancellationToken);
-        }
-        else
-        {
-            rewritten = WrapCall(editor, origin, timeout, usingDeclarations, types, model, cancellationToken);
-        }
-
+        var rewritten = types.IsTaskStarter(origin.TargetMethod)
+            ? BoundLambda(editor, origin, timeout, usingDeclarations, types, model, cancellationToken)
+            : WrapCall(editor, origin, timeout, usingDeclarations, types, model);
         if (!rewritten)
         {
             return null;
@@ -109,12 +102,12 @@ internal static class BoundWorkRewriter
     }
 
     /// <summary><c>_ = SendAsync(x)</c> becomes <c>_ = Task.Run(async () =&gt; { using var cts = ...; await SendAsync(x, cts.Token); })</c>.</summary>
-    private static bool WrapCall(DocumentEditor editor, IInvocationOperation call, ExpressionSyntax timeout, bool usingDeclarations, CancellationTypes types, SemanticModel model, CancellationToken cancellationToken)
+    private static bool WrapCall(DocumentEditor editor, IInvocationOperation call, ExpressionSyntax timeout, bool usingDeclarations, CancellationTypes types, SemanticModel model)
     {
         if (call.Syntax is not InvocationExpressionSyntax syntax ||
             !types.IsTaskLike(call.Type) ||
             !KeepsItsType(call, types) ||
-            !ReadsTheSameLater(call, model, cancellationToken))
+            !ReadsTheSameLater(call))
         {
             return false;
         }
@@ -174,7 +167,7 @@ internal static class BoundWorkRewriter
     /// and calls, creations and members of those - none of an ASP.NET Core request's objects, which
     /// are reused once the request ends.
     /// </summary>
-    private static bool ReadsTheSameLater(IInvocationOperation call, SemanticModel model, CancellationToken cancellationToken)
+    private static bool ReadsTheSameLater(IInvocationOperation call)
     {
         var written = WrittenSymbols(call);
         var count = 0;
