@@ -4,7 +4,7 @@ using System.Text;
 namespace Gateway;
 
 /// <summary>
-/// One handler per incident of ../../../shared/seeds (see samples/README.md), each written the
+/// One handler per incident of docs/incidents.md (see samples/README.md), each written the
 /// way the incident's authors wrote it. Do not "fix" these by hand: LeakProof applies the
 /// package's own code fixes to a copy and measures the difference.
 /// </summary>
@@ -19,7 +19,7 @@ internal static class Incidents
     }
 
     /// <summary>
-    /// LEAK001 (seeds 000, 003): only the status and the length are wanted, so nobody reads or
+    /// LEAK001 (incidents 1, 4): only the status and the length are wanted, so nobody reads or
     /// disposes the response. Its headers were read (ResponseHeadersRead, to "save memory"), so the
     /// body is still in the socket and the connection can never go back to the pool.
     /// </summary>
@@ -34,7 +34,7 @@ internal static class Incidents
         return Results.Ok(new { status = (int)response.StatusCode, length = response.Content.Headers.ContentLength });
     }
 
-    /// <summary>LEAK002 (seed 000): a new HttpClient for every call, never disposed.</summary>
+    /// <summary>LEAK002 (incident 1): a new HttpClient for every call, never disposed.</summary>
     public static async Task<IResult> Leak002HttpClientPerRequest()
     {
         var client = new HttpClient();
@@ -43,7 +43,7 @@ internal static class Incidents
     }
 
     /// <summary>
-    /// LEAK003 (seed 002): a client to the content service created for every request and never
+    /// LEAK003 (incident 3): a client to the content service created for every request and never
     /// closed, like the per-request Secret Manager client of the incident.
     /// </summary>
     public static async Task<IResult> Leak003ClientPerRequest()
@@ -62,7 +62,7 @@ internal static class Incidents
     }
 
     /// <summary>
-    /// LEAK004 (seeds 000, 001): the audit call is started in the background so the caller does
+    /// LEAK004 (incidents 1, 2): the audit call is started in the background so the caller does
     /// not wait for it. It gets no token: when the audit service stops answering, every request
     /// leaves one more call running that nothing can stop.
     /// </summary>
@@ -79,7 +79,7 @@ internal static class Incidents
     }
 
     /// <summary>
-    /// LEAK005 (seeds 000, 001): a 3-way fan-out that waits for all three with no timeout and no
+    /// LEAK005 (incidents 1, 2): a 3-way fan-out that waits for all three with no timeout and no
     /// cancellation. One downstream has died (/hang): the caller waits forever, and when the
     /// caller gives up the three calls keep running anyway.
     /// </summary>
@@ -94,7 +94,7 @@ internal static class Incidents
     }
 
     /// <summary>
-    /// LEAK006 (seed 000): a timeout race. The caller gets a 500 after 300 ms, but the call to
+    /// LEAK006 (incident 1): a timeout race. The caller gets a 500 after 300 ms, but the call to
     /// the slow downstream is never cancelled: it keeps its connection and its memory for 20 s.
     /// </summary>
     public static async Task<IResult> Leak006TimeoutAbandonsWork(HttpContext context)
@@ -111,7 +111,7 @@ internal static class Incidents
     }
 
     /// <summary>
-    /// LEAK007 (seed 004): the health check is mapped outside the request-context middleware, so
+    /// LEAK007 (incident 5): the health check is mapped outside the request-context middleware, so
     /// the value it sets (and the request it is keyed by) is never removed.
     /// </summary>
     public static async Task<IResult> Leak007HealthCheck(HttpContext context)

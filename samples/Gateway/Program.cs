@@ -1,4 +1,4 @@
-// The "main API" of seed 000: a gateway that calls the content service (samples/Downstream)
+// The "main API" of incident 1: a gateway that calls the content service (samples/Downstream)
 // over HTTP on 127.0.0.1. Each /leakNNN endpoint re-enacts one incident, written the way the
 // incident's authors wrote it: the leaks are real, not simulated. LeakProof measures them,
 // applies the package's own code fixes in bulk to a copy of this project, and measures again.
@@ -14,7 +14,7 @@ ContentService.BaseAddress = new Uri(downstream);
 
 var app = builder.Build();
 
-// The request-context middleware of seed 004: it clears the per-request context map after
+// The request-context middleware of incident 5: it clears the per-request context map after
 // every request of the API routes. The health check below is mapped outside of it.
 app.UseWhen(
     context => context.Request.Path.StartsWithSegments("/api"),

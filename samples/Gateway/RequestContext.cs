@@ -1,7 +1,7 @@
 namespace Gateway;
 
 /// <summary>
-/// The gorilla/context of seed 004: a process-wide map of per-request values keyed by the
+/// The gorilla/context of incident 5: a process-wide map of per-request values keyed by the
 /// request. The API middleware clears an entry when its request ends; any route mapped
 /// outside that middleware leaves its entry (and the whole request it is keyed by) behind.
 /// </summary>

@@ -82,7 +82,8 @@ internal sealed class Measurement(HttpClient probe)
     /// </summary>
     public async Task<Sample> SampleAsync(Uri gateway, Uri downstream, int requests, double seconds, bool collect, bool downstreamAfterCollection = true)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        // A hang guard: /diag runs a full blocking collection, which a loaded machine can make slow.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var statsBefore = await probe.GetFromJsonAsync<Stats>(new Uri(downstream, "/stats"), timeout.Token)
                           ?? throw new InvalidOperationException("empty /stats");
         var diag = await probe.GetFromJsonAsync<Diag>(new Uri(gateway, collect ? "/diag?gc=true" : "/diag?gc=false"), timeout.Token)
@@ -116,7 +117,9 @@ internal sealed class Measurement(HttpClient probe)
         var samples = new List<Sample> { baseline };
         var clock = Stopwatch.StartNew();
         var counters = new Counters();
-        var driving = DriveAsync(target, scenario, requests, load.Concurrency, load.MaxDuration, counters);
+        // The time bound scales with the request count, so an endpoint loaded with more requests
+        // (LEAK008) is not cut short on a slow machine.
+        var driving = DriveAsync(target, scenario, requests, load.Concurrency, load.MaxDuration * scenario.RequestScale, counters);
 
         // Sample at every tenth of the requests, and at least once a second.
         var nextMark = requests / 10;

@@ -109,7 +109,7 @@ public static class CancellationSources
         }
         catch (OperationCanceledException)
         {
-            // An exception path: not required to dispose (RULES.md, "Disposed on every path").
+            // An exception path: not required to dispose (docs/ownership.md, "Disposed on every path").
             return false;
         }
     }

@@ -155,7 +155,7 @@ public sealed class HttpResponses
         }
         catch (HttpRequestException)
         {
-            // An exception path: not required to dispose (RULES.md, "Disposed on every path").
+            // An exception path: not required to dispose (docs/ownership.md, "Disposed on every path").
             return null;
         }
     }

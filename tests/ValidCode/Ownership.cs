@@ -1,8 +1,8 @@
 namespace ValidCode;
 
 /// <summary>
-/// The project's own opt-in marker (RULES.md: "a parameter marked [TransferOwnership], any
-/// namespace"): the callee becomes responsible for disposing the argument.
+/// The project's own opt-in marker (docs/ownership.md: a parameter marked [TransferOwnership], in any
+/// namespace): the callee becomes responsible for disposing the argument.
 /// </summary>
 [AttributeUsage(AttributeTargets.Parameter)]
 public sealed class TransferOwnershipAttribute : Attribute

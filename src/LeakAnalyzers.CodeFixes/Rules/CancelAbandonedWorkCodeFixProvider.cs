@@ -144,11 +144,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var token = race.CallerToken?.ToString() ?? TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
         var newLine = Layout.NewLineOf(anchor);
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        editor.InsertBefore(anchor, new[]
-        {
-            CancellationRewriter.OnLineOf(CancellationRewriter.CreateSource(source, token), anchor),
-            CancellationRewriter.OnLineOf(CancellationRewriter.CancelAfter(source, race.Timeout), anchor),
-        });
+        CancellationRewriter.InsertBefore(editor, anchor, CancellationRewriter.CreateSource(source, token), CancellationRewriter.CancelAfter(source, race.Timeout));
         if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types) ||
             !TokenThreading.Thread(editor, verdict.Threaded, ParseExpression(source + ".Token"), types, model, cancellationToken))
         {
@@ -162,7 +158,9 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
                 return null;
             }
 
-            editor.InsertBefore(race.Statement, CancellationRewriter.OnLineOf(declared, race.Statement).WithLeadingTrivia(race.Statement.GetLeadingTrivia()));
+            // When the source is created right before this statement, its blank lines went above the source.
+            var leading = race.Statement == anchor ? CancellationRewriter.WithoutBlankLinesAbove(race.Statement) : race.Statement.GetLeadingTrivia();
+            editor.InsertBefore(race.Statement, CancellationRewriter.OnLineOf(declared, race.Statement).WithLeadingTrivia(leading));
         }
 
         editor.ReplaceNode(race.Statement, (current, _) => Rewrite((StatementSyntax)current, race, source, token, newLine) ?? current);

@@ -243,6 +243,48 @@ internal static class CancellationRewriter
         return unit.WithUsings(List(usings));
     }
 
+    /// <summary>
+    /// Inserts new statements before <paramref name="anchor"/>, each on its own line. Blank lines
+    /// above the anchor move above the new statements: they separate the anchor from the code
+    /// before it, and a document fixed one diagnostic at a time (reparsed between fixes, where a
+    /// blank line is leading trivia) must read like one fixed all at once.
+    /// </summary>
+    public static void InsertBefore(DocumentEditor editor, StatementSyntax anchor, params StatementSyntax[] statements)
+    {
+        var lines = statements.Select(statement => OnLineOf(statement, anchor)).ToArray();
+        var leading = anchor.GetLeadingTrivia();
+        var blankLinesEnd = BlankLinesEnd(leading);
+        if (blankLinesEnd > 0)
+        {
+            lines[0] = lines[0].WithLeadingTrivia(leading.Take(blankLinesEnd).Concat(lines[0].GetLeadingTrivia()));
+            editor.ReplaceNode(anchor, (current, _) => current.WithLeadingTrivia(current.GetLeadingTrivia().Skip(blankLinesEnd)));
+        }
+
+        editor.InsertBefore(anchor, lines);
+    }
+
+    /// <summary>The leading trivia of <paramref name="statement"/> without the blank lines that <see cref="InsertBefore"/> moves above inserted statements.</summary>
+    public static SyntaxTriviaList WithoutBlankLinesAbove(StatementSyntax statement)
+    {
+        var leading = statement.GetLeadingTrivia();
+        return TriviaList(leading.Skip(BlankLinesEnd(leading)));
+    }
+
+    /// <summary>How many leading trivia make up the blank lines at the top (whitespace up to the last end of line before any other trivia).</summary>
+    private static int BlankLinesEnd(SyntaxTriviaList leading)
+    {
+        var end = 0;
+        for (var i = 0; i < leading.Count && (leading[i].IsKind(SyntaxKind.WhitespaceTrivia) || leading[i].IsKind(SyntaxKind.EndOfLineTrivia)); i++)
+        {
+            if (leading[i].IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                end = i + 1;
+            }
+        }
+
+        return end;
+    }
+
     /// <summary>Puts a new statement on its own line, indented like <paramref name="anchor"/>.</summary>
     public static StatementSyntax OnLineOf(StatementSyntax statement, StatementSyntax anchor) =>
         statement.WithLeadingTrivia(Layout.Indentation(anchor)).WithTrailingTrivia(EndOfLine(Layout.NewLineOf(anchor)));

@@ -28,7 +28,7 @@ public sealed class DisposeWithUsingCodeFixProvider : RewriteCodeFixProvider
             return null;
         }
 
-        // RULES.md: only LEAK003 (SDK clients) asks for "await using" where the client supports it.
+        // docs/rules/LEAK003.md: only LEAK003 (SDK clients) asks for "await using" where the client supports it.
         var preferAwaitUsing = diagnostic.Id == RuleIdentifiers.DisposePerRequestClient;
         var rewritten = UsingRewriter.Rewrite(root, creation, model, preferAwaitUsing, cancellationToken);
         return rewritten is null ? null : document.WithSyntaxRoot(rewritten);

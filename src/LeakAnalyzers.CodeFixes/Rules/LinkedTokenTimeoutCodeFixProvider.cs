@@ -72,11 +72,7 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : RewriteCodeFixProvider
         {
             source = CancellationRewriter.SourceName(anchor, model);
             var token = TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
-            editor.InsertBefore(anchor, new[]
-            {
-                CancellationRewriter.OnLineOf(CancellationRewriter.CreateSource(source, token), anchor),
-                CancellationRewriter.OnLineOf(CancellationRewriter.CancelAfter(source, timeout), anchor),
-            });
+            CancellationRewriter.InsertBefore(editor, anchor, CancellationRewriter.CreateSource(source, token), CancellationRewriter.CancelAfter(source, timeout));
         }
         if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types) ||
             !TokenThreading.Thread(editor, verdict.Threaded, ParseExpression(source + ".Token"), types, model, cancellationToken))

@@ -52,9 +52,7 @@ internal static class PassTokenInScopeRewriter
                 }
 
                 var local = LocalNames.Unique("cancellationToken", statement, model);
-                editor.InsertBefore(statement, CancellationRewriter.OnLineOf(
-                    (StatementSyntax)ParseStatement($"var {local} = {tokenText};").WithAdditionalAnnotations(Formatter.Annotation),
-                    statement));
+                CancellationRewriter.InsertBefore(editor, statement, (StatementSyntax)ParseStatement($"var {local} = {tokenText};").WithAdditionalAnnotations(Formatter.Annotation));
                 tokenText = local;
             }
         }

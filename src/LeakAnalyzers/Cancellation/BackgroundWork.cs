@@ -31,7 +31,7 @@ internal readonly struct WorkCalls
 
 /// <summary>
 /// The work behind <c>Task.Run</c>/<c>StartNew</c>: the calls in its delegate and, through methods
-/// of the same compilation, a few calls deep (RULES.md "Could accept a token"). Pure CPU work has
+/// of the same compilation, a few calls deep (docs/rules/LEAK005.md, "could accept a token"). Pure CPU work has
 /// none of them. Iterative, with caps on depth and on the methods visited.
 /// </summary>
 internal static class BackgroundWork

@@ -54,7 +54,7 @@ internal static class CancellationFlow
 
     /// <summary>
     /// The calls that started the tasks. <c>Task.Run</c>/<c>StartNew</c> could take a token only when
-    /// their work could (RULES.md "Could accept a token"): pure CPU work is not this kind of leak.
+    /// their work could (docs/rules/LEAK005.md, "could accept a token"): pure CPU work is not this kind of leak.
     /// </summary>
     public static TokenVerdict JudgeCalls(ImmutableArray<IInvocationOperation> calls, CancellationTypes types)
     {

@@ -23,7 +23,7 @@ internal readonly struct TaskWork
 }
 
 /// <summary>
-/// Traces tasks back to the calls that produced them within one method (RULES.md "Task origins"):
+/// Traces tasks back to the calls that produced them within one method (docs/rules/LEAK004.md):
 /// through locals (initializers, assignments, <c>list.Add(...)</c>), arrays, lists, collection
 /// expressions, spreads and initializers, <c>?:</c> and switch expressions, <c>Task.WhenAll(...)</c>,
 /// <c>ToList()</c>/<c>ToArray()</c>, <c>Select(x =&gt; ...)</c> lambdas and LINQ query syntax,

@@ -12,7 +12,7 @@ internal static class TokenArguments
     /// <summary>
     /// A real token among the arguments; for <c>Task.Run</c>/<c>StartNew</c>, a real token used
     /// inside the delegate: the work itself must observe it. A token given only to the starter
-    /// merely keeps work that has not started from starting (RULES.md, LEAK004).
+    /// merely keeps work that has not started from starting (docs/rules/LEAK004.md).
     /// </summary>
     public static bool ReceivesToken(IInvocationOperation invocation, CancellationTypes types)
     {

@@ -25,7 +25,7 @@ internal readonly struct TokenSlot
 }
 
 /// <summary>
-/// "Could this call accept a token?" (RULES.md): the method has a <c>CancellationToken</c>
+/// "Could this call accept a token?" (docs/rules/LEAK004.md): the method has a <c>CancellationToken</c>
 /// parameter, or an overload - also an extension method - that is the same list of parameters
 /// with one <c>CancellationToken</c> added.
 /// </summary>

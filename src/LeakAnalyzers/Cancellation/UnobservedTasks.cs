@@ -6,7 +6,7 @@ using LeakAnalyzers.Ownership;
 namespace LeakAnalyzers.Cancellation;
 
 /// <summary>
-/// RULES.md "Not observed" (LEAK004): a task discarded (<c>_ =</c>, an expression statement),
+/// "Not observed" (docs/rules/LEAK004.md): a task discarded (<c>_ =</c>, an expression statement),
 /// assigned to a local that is never read afterwards, or passed only to a void-returning
 /// <c>*Forget*</c> extension method on <c>Task</c>/<c>ValueTask</c>.
 /// </summary>

@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LeakAnalyzers.Lifetimes;
 
 /// <summary>
-/// RULES.md "request-scoped value": the framework types that live for one request, their
+/// docs/rules/LEAK007.md "request-scoped value": the framework types that live for one request, their
 /// subclasses, and the types listed in <c>leak_analyzers.request_types</c>.
 /// </summary>
 internal sealed class RequestScopedTypes

@@ -16,7 +16,7 @@ internal enum ArgumentRole
     Disposes,
 }
 
-/// <summary>Decides, per RULES.md "Escapes (ownership transfer)", whether passing a value transfers ownership.</summary>
+/// <summary>Decides, per docs/ownership.md (what counts as handing the object over), whether passing a value transfers ownership.</summary>
 internal static class ArgumentOwnership
 {
     private static readonly string[] OwnershipAttributeNames =

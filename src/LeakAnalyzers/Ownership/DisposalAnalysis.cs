@@ -8,8 +8,8 @@ namespace LeakAnalyzers.Ownership;
 
 /// <summary>
 /// The disposal/ownership engine shared by LEAK001/002/003/008: "is the value created here
-/// disposed on every path, or does ownership leave this method?" (RULES.md, Shared definitions;
-/// the model is documented in docs/ownership.md).
+/// disposed on every path, or does ownership leave this method?" (the model is documented in
+/// docs/ownership.md).
 /// </summary>
 internal static class DisposalAnalysis
 {

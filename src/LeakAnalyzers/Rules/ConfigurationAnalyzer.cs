@@ -11,9 +11,12 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LeakAnalyzers.Rules;
 
 /// <summary>
-/// LEAK900: a <c>leak_analyzers.*</c> setting that cannot be used. The rules fall back to their
-/// defaults, which would otherwise hide the mistake; this says which key, which value, and what
-/// is accepted, once per compilation per key.
+/// LEAK900: a <c>leak_analyzers.*</c> setting, or some entries of one, that the rules cannot use
+/// and so ignore, which would otherwise go unnoticed. Says which key, exactly which values are
+/// ignored and what applies instead, once per compilation per key. The diagnostic points at the
+/// setting's line when the configuration file is among the additional files (the package's
+/// build/LeakAnalyzers.targets adds the project's .editorconfig and .globalconfig files);
+/// otherwise it has no location and the message says which kind of file the setting came from.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ConfigurationAnalyzer : DiagnosticAnalyzer
@@ -21,8 +24,10 @@ public sealed class ConfigurationAnalyzer : DiagnosticAnalyzer
     internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.InvalidConfiguration,
         title: "Invalid LeakAnalyzers configuration",
-        messageFormat: "'{0} = {1}' cannot be used: {2}; the rules use their default instead",
-        description: "A leak_analyzers.* key in .editorconfig or .globalconfig has a value the rules cannot use (not a number, a negative timeout, an unknown type or method name, or an unknown key). The rules ignore it and use their defaults.");
+        messageFormat: "'{0} = {1}'{2}: {3}",
+        description: "A leak_analyzers.* key in .editorconfig or .globalconfig has a value, or list entries, the rules cannot use (not a number, a negative timeout, an unknown type or method name, or an unknown key). The message names each ignored value and what applies instead: the other entries of a list, or the rule's default.");
+
+    private const string TimeoutDefault = "the code fixes write the default, 30 seconds";
 
     private static readonly ImmutableDictionary<string, Func<string, Compilation, string?>> Validators =
         new Dictionary<string, Func<string, Compilation, string?>>(StringComparer.OrdinalIgnoreCase)
@@ -32,12 +37,22 @@ public sealed class ConfigurationAnalyzer : DiagnosticAnalyzer
             [OptionKeys.ClientTypes] = ValidateTypeNames,
             [OptionKeys.ClientTypesExclude] = ValidateTypeNames,
             [OptionKeys.RequestTypes] = ValidateTypeNames,
-            [OptionKeys.HttpClientIgnoreTests] = (value, _) => bool.TryParse(value, out var _) ? null : "expected true or false",
+            [OptionKeys.HttpClientIgnoreTests] = (value, _) => bool.TryParse(value, out var _)
+                ? null
+                : $"'{value}' ignored (expected true or false); LEAK002 uses the default, false (test code is reported)",
             [OptionKeys.DefaultTimeout] = (value, _) =>
                 double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && !double.IsInfinity(seconds)
                     ? null
-                    : "expected a positive number of seconds, such as 30",
+                    : $"'{value}' ignored (expected a positive number of seconds, such as 30); {TimeoutDefault}",
         }.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+
+    private static readonly ImmutableHashSet<string> ListKeys = ImmutableHashSet.Create(
+        StringComparer.OrdinalIgnoreCase,
+        OptionKeys.OwnershipTransferMethods,
+        OptionKeys.DisposingMethods,
+        OptionKeys.ClientTypes,
+        OptionKeys.ClientTypesExclude,
+        OptionKeys.RequestTypes);
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
@@ -54,61 +69,101 @@ public sealed class ConfigurationAnalyzer : DiagnosticAnalyzer
             var checkedSettings = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
             var provider = start.Options.AnalyzerConfigOptionsProvider;
             var compilation = start.Compilation;
+            var settingLines = new Lazy<ImmutableArray<SettingLine>>(() => SettingLine.ReadAll(start.Options.AdditionalFiles, start.CancellationToken));
             start.RegisterSyntaxTreeAction(treeContext =>
             {
-                Check(provider.GlobalOptions, compilation, reportedKeys, checkedSettings, treeContext.ReportDiagnostic);
-                Check(provider.GetOptions(treeContext.Tree), compilation, reportedKeys, checkedSettings, treeContext.ReportDiagnostic);
+                var global = provider.GlobalOptions;
+                Check(global, source: null);
+                Check(provider.GetOptions(treeContext.Tree), source: treeContext.Tree.FilePath);
+
+                void Check(AnalyzerConfigOptions options, string? source)
+                {
+                    foreach (var key in options.Keys)
+                    {
+                        if (!key.StartsWith(OptionKeys.Prefix, StringComparison.OrdinalIgnoreCase) ||
+                            !options.TryGetValue(key, out var value) ||
+                            reportedKeys.ContainsKey(key) ||
+                            !checkedSettings.TryAdd(key.ToLowerInvariant() + "=" + value, true))
+                        {
+                            continue;
+                        }
+
+                        var problem = Validators.TryGetValue(key, out var validate)
+                            ? validate(value.Trim(), compilation)
+                            : UnknownKey(key);
+                        var line = problem is null && !ListKeys.Contains(key) ? null : settingLines.Value.FirstOrDefault(l => l.Matches(key, value));
+                        if (ListKeys.Contains(key) && line?.EntriesAfterSemicolon(value) is { } dropped)
+                        {
+                            problem = (problem is null ? "" : problem + "; ") +
+                                      $"'{dropped}' after ';' ignored (.editorconfig and .globalconfig read ';' and '#' as the start of a comment: separate entries with commas)";
+                        }
+
+                        if (problem is null || !reportedKeys.TryAdd(key, true))
+                        {
+                            continue;
+                        }
+
+                        // A tree's options include the global ones: a value equal to the global one came from there.
+                        var fromGlobal = source is null || (global.TryGetValue(key, out var globalValue) && globalValue == value);
+                        var origin = line is not null ? ""
+                            : fromGlobal ? " (set in a .globalconfig)"
+                            : $" (set in the .editorconfig that applies to {source})";
+                        treeContext.ReportDiagnostic(Diagnostic.Create(Rule, line?.Location ?? Location.None, key, value, origin, problem));
+                    }
+                }
             });
         });
     }
 
-    private static void Check(
-        AnalyzerConfigOptions options,
-        Compilation compilation,
-        ConcurrentDictionary<string, bool> reportedKeys,
-        ConcurrentDictionary<string, bool> checkedSettings,
-        Action<Diagnostic> report)
-    {
-        foreach (var key in options.Keys)
-        {
-            if (!key.StartsWith(OptionKeys.Prefix, StringComparison.OrdinalIgnoreCase) ||
-                !options.TryGetValue(key, out var value) ||
-                reportedKeys.ContainsKey(key) ||
-                !checkedSettings.TryAdd(key.ToLowerInvariant() + "=" + value, true))
-            {
-                continue;
-            }
-
-            var problem = Validators.TryGetValue(key, out var validate)
-                ? validate(value.Trim(), compilation)
-                : "unknown key; known keys are " + string.Join(", ", Validators.Keys.OrderBy(k => k, StringComparer.Ordinal));
-            if (problem is not null && reportedKeys.TryAdd(key, true))
-            {
-                report(Diagnostic.Create(Rule, Location.None, key, value, problem));
-            }
-        }
-    }
-
     private static string? ValidateTypeNames(string value, Compilation compilation)
     {
-        var unknown = TypeNameList.Parse(value, compilation).Unresolved;
-        return unknown.IsEmpty
+        var list = TypeNameList.Parse(value, compilation);
+        return list.Unresolved.IsEmpty
             ? null
-            : "no type named " + string.Join(", ", unknown) + " in this compilation (expected comma-separated metadata names such as Company.Sdk.InventoryClient or Company.Sdk.Pool`1)";
+            : Ignored(list.Unresolved, "no such type in this compilation; expected metadata names such as Company.Sdk.InventoryClient or Company.Sdk.Pool`1", list.Unresolved.Length < Entries(value).Count());
     }
 
     private static string? ValidateMethodNames(string value)
     {
-        foreach (var entry in value.Split(new[] { ',', ';' }, StringSplitOptions.RemoveEmptyEntries))
+        var invalid = Entries(value).Where(name => !name.Split('.').All(IsIdentifier)).ToImmutableArray();
+        return invalid.IsEmpty
+            ? null
+            : Ignored(invalid, "not a method name; expected Method, Type.Method or Namespace.Type.Method", invalid.Length < Entries(value).Count());
+    }
+
+    private static string Ignored(ImmutableArray<string> entries, string why, bool othersApply) =>
+        string.Join(", ", entries.Select(e => $"'{e}'")) + $" ignored ({why}); " +
+        (othersApply ? "the other entries apply" : "no entry applies");
+
+    private static IEnumerable<string> Entries(string value) =>
+        value.Split(new[] { ',', ';' }, StringSplitOptions.RemoveEmptyEntries).Select(e => e.Trim()).Where(e => e.Length > 0);
+
+    private static string UnknownKey(string key)
+    {
+        var closest = Validators.Keys
+            .Select(known => (Known: known, Distance: EditDistance(key.ToLowerInvariant(), known.ToLowerInvariant())))
+            .OrderBy(c => c.Distance)
+            .First();
+        var suggestion = closest.Distance <= 3 ? $"did you mean {closest.Known}? " : "";
+        return $"ignored: no such setting ({suggestion}known settings: {string.Join(", ", Validators.Keys.OrderBy(k => k, StringComparer.Ordinal))})";
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
         {
-            var name = entry.Trim();
-            if (name.Length > 0 && !name.Split('.').All(IsIdentifier))
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
             {
-                return $"'{name}' is not a method name (expected Method, Type.Method or Namespace.Type.Method, comma-separated)";
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
             }
+
+            previous = current;
         }
 
-        return null;
+        return previous[b.Length];
     }
 
     private static bool IsIdentifier(string part) =>

@@ -57,6 +57,10 @@ public sealed class ConsumerProject : IDisposable
     public Task<ProcessResult> BuildAsync(params string[] arguments) =>
         ProcessRunner.DotNetAsync(Directory, new[] { "build", "--no-incremental" }.Concat(arguments).ToArray());
 
+    /// <summary><c>dotnet build</c> as a developer or a CI job runs it: an up-to-date project is not recompiled and reports nothing.</summary>
+    public Task<ProcessResult> BuildIncrementalAsync(params string[] arguments) =>
+        ProcessRunner.DotNetAsync(Directory, new[] { "build" }.Concat(arguments).ToArray());
+
     /// <summary><c>dotnet format analyzers</c>: applies the package's code fixes as a user's CI would.</summary>
     public Task<ProcessResult> FormatAnalyzersAsync(params string[] diagnosticIds) =>
         ProcessRunner.DotNetAsync(Directory, new[] { "format", "analyzers", "--diagnostics" }.Concat(diagnosticIds).Concat(new[] { "--severity", "warn" }).ToArray());

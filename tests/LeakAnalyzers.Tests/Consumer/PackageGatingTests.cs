@@ -45,6 +45,45 @@ public sealed class PackageGatingTests
         Assert.Contains("connection", rule.GetProperty("fullDescription").GetProperty("text").GetString());
     }
 
+    [Fact]
+    public async Task The_gate_fails_on_an_up_to_date_tree_and_LEAK900_points_at_the_setting_line()
+    {
+        using var project = new ConsumerProject(_package, LeakingProgram);
+        File.WriteAllText(Path.Combine(project.Directory, ".editorconfig"), "root = true\n\n[*.cs]\nleak_analyzers.default_timeout = soon\n");
+
+        var normal = await project.BuildIncrementalAsync();
+        Assert.True(normal.Succeeded, normal.ToString());
+        Assert.Contains("warning LEAK001", normal.Output);
+        Assert.Contains(".editorconfig(4,34): warning LEAK900: 'leak_analyzers.default_timeout = soon': 'soon' ignored", normal.Output);
+
+        // Up to date: the compiler does not run, so nothing is reported...
+        var upToDate = await project.BuildIncrementalAsync();
+        Assert.True(upToDate.Succeeded, upToDate.ToString());
+        Assert.DoesNotContain("LEAK001", upToDate.Output);
+
+        // ...but turning the gate on recompiles (the switch is a compile input), and it keeps failing.
+        for (var run = 0; run < 2; run++)
+        {
+            var gated = await project.BuildIncrementalAsync("-p:LeakAnalyzersTreatWarningsAsErrors=true");
+            Assert.False(gated.Succeeded, "the gate passed on an up-to-date tree:" + Environment.NewLine + gated);
+            Assert.Contains("error LEAK001", gated.Output);
+        }
+
+        // The same switch in the build files, as the README shows it.
+        var off = await project.BuildIncrementalAsync();
+        Assert.True(off.Succeeded, off.ToString());
+        File.WriteAllText(Path.Combine(project.Directory, "Directory.Build.props"), """
+            <Project>
+              <PropertyGroup>
+                <LeakAnalyzersTreatWarningsAsErrors>true</LeakAnalyzersTreatWarningsAsErrors>
+              </PropertyGroup>
+            </Project>
+            """);
+        var fromProps = await project.BuildIncrementalAsync();
+        Assert.False(fromProps.Succeeded, "the gate in Directory.Build.props passed:" + Environment.NewLine + fromProps);
+        Assert.Contains("error LEAK001", fromProps.Output);
+    }
+
     [Theory]
     [InlineData("net8.0")]
     [InlineData("netstandard2.0")]

@@ -16,7 +16,8 @@ public sealed record ProcessResult(string CommandLine, string WorkingDirectory, 
 /// <summary>Runs command-line tools (mostly <c>dotnet</c>) with a timeout, capturing their output.</summary>
 public static class ProcessRunner
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
+    /// <summary>A hang guard, not a performance bound: a build or a dotnet format run on a loaded 2-core machine can take minutes.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(15);
 
     /// <summary>Runs <c>dotnet</c> isolated from the test host's MSBuild environment and without build servers.</summary>
     public static Task<ProcessResult> DotNetAsync(string workingDirectory, params string[] arguments) =>
@@ -93,7 +94,8 @@ public static class ProcessRunner
         }
     }
 
-    private static void DotNetEnvironment(IDictionary<string, string?> environment)
+    /// <summary>The environment every child <c>dotnet</c> gets (also long-running ones, such as a language server).</summary>
+    public static void DotNetEnvironment(IDictionary<string, string?> environment)
     {
         // `dotnet test` hands the test host MSBuild variables that point into its own build; a
         // child build must find its SDK by itself.

@@ -7,7 +7,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Text;
 using Xunit;
 
 namespace LeakAnalyzers.Tests.Robustness;
@@ -24,16 +23,6 @@ public sealed class BrokenCodeTests
     private const int CutsPerSource = 6;
     private const int TokenDeletionsPerSource = 4;
     private const int FixedDiagnosticsPerVariant = 3;
-
-    private const string ImplicitUsings = """
-        global using global::System;
-        global using global::System.Collections.Generic;
-        global using global::System.IO;
-        global using global::System.Linq;
-        global using global::System.Net.Http;
-        global using global::System.Threading;
-        global using global::System.Threading.Tasks;
-        """;
 
     /// <summary>One leak of each rule, in the shapes the code fixes rewrite.</summary>
     private static readonly (string Name, string Text)[] LeakSnippets =
@@ -137,7 +126,7 @@ public sealed class BrokenCodeTests
                 variants++;
                 try
                 {
-                    var (diagnostics, fixes) = await AnalyzeAndFixAsync(variant, analyzers, fixers, failures);
+                    var (diagnostics, fixes) = await AnalyzeAndFixAsync(variant, analyzers, fixers);
                     diagnosticsSeen += diagnostics;
                     fixesApplied += fixes;
                 }
@@ -224,18 +213,10 @@ public sealed class BrokenCodeTests
     }
 
     private static async Task<(int Diagnostics, int Fixes)> AnalyzeAndFixAsync(
-        Variant variant, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<CodeFixProvider> fixers, List<string> failures)
+        Variant variant, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<CodeFixProvider> fixers)
     {
         var project = CreateProject(variant);
-        var compilation = (await project.GetCompilationAsync())!;
-        var exceptions = new List<string>();
-        var options = new CompilationWithAnalyzersOptions(
-            project.AnalyzerOptions,
-            (exception, analyzer, _) => { lock (exceptions) { exceptions.Add($"{analyzer.GetType().Name}: {exception}"); } },
-            concurrentAnalysis: true,
-            logAnalyzerExecutionTime: false);
-        var diagnostics = await compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync();
-        failures.AddRange(exceptions.Concat(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.GetMessage())).Select(message => $"{variant.Description}: {message}"));
+        var diagnostics = await BrokenCode.AnalyzeAsync(project, analyzers);
 
         var fixes = 0;
         foreach (var diagnostic in diagnostics.Where(d => d.Location.IsInSource).Take(FixedDiagnosticsPerVariant))
@@ -273,16 +254,6 @@ public sealed class BrokenCodeTests
             References.CoreOnly => TestReferences.FrameworkReferences.Where(r => Path.GetFileName(r.Display) == "System.Runtime.dll").ToImmutableArray(),
             _ => ImmutableArray<MetadataReference>.Empty,
         };
-        var projectId = ProjectId.CreateNewId();
-        var solution = new AdhocWorkspace().CurrentSolution.AddProject(ProjectInfo.Create(
-            projectId, VersionStamp.Default, "Broken", "Broken", LanguageNames.CSharp,
-            filePath: "/src/Broken/Broken.csproj",
-            compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
-            parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
-            metadataReferences: references));
-        solution = solution
-            .AddDocument(DocumentId.CreateNewId(projectId), variant.Name, SourceText.From(variant.Text, Encoding.UTF8), filePath: "/src/Broken/" + variant.Name)
-            .AddDocument(DocumentId.CreateNewId(projectId), "GlobalUsings.g.cs", SourceText.From(ImplicitUsings, Encoding.UTF8), filePath: "/src/Broken/obj/GlobalUsings.g.cs");
-        return solution.GetProject(projectId)!;
+        return BrokenCode.CreateProject(variant.Name, variant.Text, references);
     }
 }

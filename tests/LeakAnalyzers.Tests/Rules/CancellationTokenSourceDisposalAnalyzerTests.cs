@@ -478,8 +478,6 @@ public sealed class CancellationTokenSourceDisposalAnalyzerTests
     [InlineData("CancellationTokenSource cts; cts = new(); cts?.Dispose(")]
     public async Task Incomplete_code_never_throws(string body)
     {
-        var test = VerifyAnalyzer.Test("class C { void M(CancellationToken token) { " + body + " } }");
-        test.AllowCompilerErrors = true;
-        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        await BrokenCode.NeverThrowsAsync<LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer>("class C { void M(CancellationToken token) { " + body + " } }");
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.StaticRequestCollectionAnalyzer, LeakAnalyzers.CodeFixes.Rules.ConditionalWeakTableCodeFixProvider>;
 
@@ -87,8 +88,9 @@ public sealed class ConditionalWeakTableCodeFixTests
         """;
 
     [Fact]
-    public Task Fix_and_Fix_All_rewrite_uses_in_every_document() => VerifyFix.CodeFixAsync(Tracker, FixedTracker, test => test
-        .WithSource("""
+    public Task Fix_and_Fix_All_rewrite_uses_in_every_document() => VerifyFix.CodeFixAsync(Tracker, FixedTracker, test =>
+        {
+            test.TestState.Sources.Add(("/0/Middleware.cs", """
             using Microsoft.AspNetCore.Http;
 
             sealed class TrackingMiddleware(RequestDelegate next)
@@ -104,8 +106,8 @@ public sealed class ConditionalWeakTableCodeFixTests
                     Tracker.Tags.Remove(context.Request, out _);
                 }
             }
-            """, "Middleware.cs")
-        .WithFixedSource("""
+            """));
+            test.FixedState.Sources.Add(("/0/Middleware.cs", """
             using Microsoft.AspNetCore.Http;
 
             sealed class TrackingMiddleware(RequestDelegate next)
@@ -121,8 +123,8 @@ public sealed class ConditionalWeakTableCodeFixTests
                     Tracker.Tags.Remove(context.Request);
                 }
             }
-            """, "Middleware.cs")
-        .WithSource("""
+            """));
+            test.TestState.Sources.Add(("/0/Health.cs", """
             using Microsoft.AspNetCore.Http;
 
             static class Health
@@ -136,8 +138,8 @@ public sealed class ConditionalWeakTableCodeFixTests
 
                 private static RequestState Create(HttpContext context) => new();
             }
-            """, "Health.cs")
-        .WithFixedSource("""
+            """));
+            test.FixedState.Sources.Add(("/0/Health.cs", """
             using Microsoft.AspNetCore.Http;
 
             static class Health
@@ -151,7 +153,8 @@ public sealed class ConditionalWeakTableCodeFixTests
 
                 private static RequestState Create(HttpContext context) => new();
             }
-            """, "Health.cs"));
+            """));
+        });
 
     [Fact]
     public Task Instance_fields_of_middleware_are_fixed_through_this() => VerifyFix.CodeFixAsync("""
@@ -327,6 +330,6 @@ public sealed class ConditionalWeakTableCodeFixTests
                 }
             }
             """;
-        return VerifyFix.CodeFixAsync(source, source, test => test.AllowCompilerErrors = true);
+        return VerifyFix.CodeFixAsync(source, source, test => test.CompilerDiagnostics = CompilerDiagnostics.None);
     }
 }

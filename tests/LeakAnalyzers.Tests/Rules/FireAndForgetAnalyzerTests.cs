@@ -2,6 +2,7 @@ using LeakAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 
@@ -172,26 +173,19 @@ public sealed class FireAndForgetAnalyzerTests
     [InlineData("_ = Task.Run(async () => await Task.Delay(1, ), token);")]
     public async Task Incomplete_code_never_throws(string body)
     {
-        var test = VerifyAnalyzer.Test("class C { void M(CancellationToken token) { " + body + " } }");
-        test.AllowCompilerErrors = true;
-        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        await BrokenCode.NeverThrowsAsync<LeakAnalyzers.Rules.FireAndForgetAnalyzer>("class C { void M(CancellationToken token) { " + body + " } }");
     }
 }
 
 public sealed class FireAndForgetCodeFixTests
 {
-    /// <summary>Every implemented rule runs, so the fixed code is checked against all of them.</summary>
-    private static LeakTest Fix(string source, string fixedSource) =>
-        new LeakTest(
-            new LeakAnalyzers.Rules.FireAndForgetAnalyzer(),
-            new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(),
-            new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(),
-            new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(),
-            new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
+    /// <summary>These tests apply the second action, "pass the token in scope"; BoundTheWorkCodeFixTests covers the first.</summary>
+    private static Task Fix(string source, string fixedSource, Action<LeakTest<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider>>? configure = null) =>
+        VerifyFix.CodeFixAsync(source, fixedSource, test =>
         {
-            CodeFix = new LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider(),
-            CodeActionEquivalenceKey = "LEAK004.PassTokenInScope",
-        }.WithSource(source).WithFixedSource(fixedSource);
+            test.CodeActionEquivalenceKey = "LEAK004.PassTokenInScope";
+            configure?.Invoke(test);
+        });
 
     [Fact]
     public Task Fix_passes_the_parameter_token_to_task_run_and_inside_the_lambda() => Fix("""
@@ -212,7 +206,7 @@ public sealed class FireAndForgetCodeFixTests
                 _ = client.GetStringAsync("http://localhost/", token);
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_switches_to_extension_and_inherited_overloads_and_leaves_static_lambdas_to_bound_the_work() => Fix("""
@@ -287,7 +281,7 @@ public sealed class FireAndForgetCodeFixTests
                 {|LEAK004:Task.Run(static () => File.WriteAllTextAsync("a.txt", "a"))|};
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_adds_a_parameter_when_no_token_is_in_scope() => Fix("""
@@ -312,7 +306,7 @@ public sealed class FireAndForgetCodeFixTests
 
             void Caller() => M("a.txt");
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_uses_request_aborted_in_a_controller() => Fix("""
@@ -339,7 +333,7 @@ public sealed class FireAndForgetCodeFixTests
                 return Ok();
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_reads_request_aborted_before_background_work_starts() => Fix("""
@@ -377,7 +371,7 @@ public sealed class FireAndForgetCodeFixTests
                 return Results.Ok();
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_in_an_async_method_uses_a_source_field_and_names_skipped_optional_parameters() => Fix("""
@@ -406,7 +400,7 @@ public sealed class FireAndForgetCodeFixTests
                 await Task.Yield();
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_names_the_token_when_optional_parameters_are_skipped() => Fix("""
@@ -429,7 +423,7 @@ public sealed class FireAndForgetCodeFixTests
                 _ = SendAsync("hello", 1, cancellationToken: token);
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_in_lambdas_and_local_functions() => Fix("""
@@ -470,7 +464,7 @@ public sealed class FireAndForgetCodeFixTests
                 }
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_uses_the_minimal_api_token_and_the_background_service_stopping_token() => Fix("""
@@ -517,7 +511,7 @@ public sealed class FireAndForgetCodeFixTests
                 await Task.Delay(1000, stoppingToken);
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_uses_the_application_lifetime_and_adds_a_using_directive_before_csharp_10() => Fix("""
@@ -561,7 +555,7 @@ public sealed class FireAndForgetCodeFixTests
         {
             public static void Touch(CancellationToken cancellationToken = default) => _ = File.WriteAllTextAsync("t.txt", "t", cancellationToken);
         }
-        """).With(LanguageVersion.CSharp9).VerifyCodeFixAsync();
+        """, test => test.LanguageVersion = LanguageVersion.CSharp9);
 
     [Fact]
     public Task No_parameter_is_added_to_overrides_interface_implementations_or_method_groups() => Fix("""
@@ -604,25 +598,30 @@ public sealed class FireAndForgetCodeFixTests
 
             Action Callback() => Tick;
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_all_fixes_every_document() => new LeakTest(new LeakAnalyzers.Rules.FireAndForgetAnalyzer())
+    public Task Fix_all_fixes_every_document() => Fix("""
+        class A
         {
-            CodeFix = new LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider(),
-            CodeActionEquivalenceKey = "LEAK004.PassTokenInScope",
-        }
-        .WithSource("""
-            class A
+            void M(CancellationToken token)
             {
-                void M(CancellationToken token)
-                {
-                    [|Task.Delay(1)|];
-                    [|Task.Delay(2)|];
-                }
+                [|Task.Delay(1)|];
+                [|Task.Delay(2)|];
             }
-            """)
-        .WithSource("""
+        }
+        """, """
+        class A
+        {
+            void M(CancellationToken token)
+            {
+                Task.Delay(1, token);
+                Task.Delay(2, token);
+            }
+        }
+        """, test =>
+        {
+            test.TestState.Sources.Add("""
             class B
             {
                 void M()
@@ -631,18 +630,8 @@ public sealed class FireAndForgetCodeFixTests
                     _ = [|Task.Run(() => Task.Delay(2))|];
                 }
             }
-            """)
-        .WithFixedSource("""
-            class A
-            {
-                void M(CancellationToken token)
-                {
-                    Task.Delay(1, token);
-                    Task.Delay(2, token);
-                }
-            }
-            """)
-        .WithFixedSource("""
+            """);
+            test.FixedState.Sources.Add("""
             class B
             {
                 void M(CancellationToken cancellationToken = default)
@@ -651,18 +640,18 @@ public sealed class FireAndForgetCodeFixTests
                     _ = Task.Run(() => Task.Delay(2, cancellationToken), cancellationToken);
                 }
             }
-            """)
-        .VerifyCodeFixAsync();
+            """);
+        });
 
     [Fact]
     public Task Fix_works_next_to_broken_code()
     {
-        var test = Fix("""
+        return Fix("""
             class C
             {
                 void M()
                 {
-                    var x = Missing();
+                    var x = {|CS0103:Missing|}();
                     [|Task.Delay(10)|];
                 }
             }
@@ -671,12 +660,10 @@ public sealed class FireAndForgetCodeFixTests
             {
                 void M(CancellationToken cancellationToken = default)
                 {
-                    var x = Missing();
+                    var x = {|CS0103:Missing|}();
                     Task.Delay(10, cancellationToken);
                 }
             }
             """);
-        test.AllowCompilerErrors = true;
-        return test.VerifyCodeFixAsync();
     }
 }

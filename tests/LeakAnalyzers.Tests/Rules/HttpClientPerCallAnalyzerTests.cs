@@ -1,5 +1,9 @@
+using LeakAnalyzers.CodeFixes.Rules;
+using LeakAnalyzers.Rules;
 using LeakAnalyzers.Tests.Verification;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer>;
 using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer, LeakAnalyzers.CodeFixes.Rules.ReuseHttpClientCodeFixProvider>;
@@ -37,21 +41,19 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
-    public async Task The_message_says_why_for_each_shape()
-    {
-        var test = VerifyAnalyzer.Test("""
-            class C
-            {
-                async Task A() { using var c = new HttpClient(); await c.GetStringAsync("u"); }
-                async Task B() { var c = new HttpClient(); await c.GetStringAsync("u"); }
-            }
-            """);
-        var diagnostics = await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
-        Assert.Collection(
-            diagnostics,
-            d => Assert.Contains("TIME_WAIT", d.GetMessage()),
-            d => Assert.Contains("never disposed", d.GetMessage()));
-    }
+    public Task The_message_says_why_for_each_shape() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task A() { using var c = {|#0:new HttpClient()|}; await c.GetStringAsync("u"); }
+            async Task B() { var c = {|#1:new HttpClient()|}; await c.GetStringAsync("u"); }
+        }
+        """, test =>
+        {
+            test.ExpectedDiagnostics.Add(new DiagnosticResult(HttpClientPerCallAnalyzer.Rule.Id, DiagnosticSeverity.Warning).WithLocation(0));
+            test.ExpectedDiagnostics.Add(new DiagnosticResult(HttpClientPerCallAnalyzer.Rule.Id, DiagnosticSeverity.Warning).WithLocation(1));
+            test.DiagnosticVerifier = (diagnostic, _, _) =>
+                Assert.Contains(diagnostic.Location.GetLineSpan().StartLinePosition.Line == 2 ? "TIME_WAIT" : "never disposed", diagnostic.GetMessage());
+        });
 
     [Fact]
     public Task Lambdas_local_functions_and_accessors_are_per_call() => VerifyAnalyzer.DiagnosticsAsync("""
@@ -213,6 +215,20 @@ public sealed class HttpClientPerCallAnalyzerTests
 
     // ---- Fix 1: shared static client ---------------------------------------------------------
 
+    /// <summary>The provider offers the factory first where one is in scope, else the shared field; these tests apply the shared field, offered first.</summary>
+    private static void SharedFieldFirst(LeakTest<HttpClientPerCallAnalyzer, ReuseHttpClientCodeFixProvider> test)
+    {
+        test.CodeActionIndex = 0;
+        test.CodeActionEquivalenceKey = ReuseHttpClientCodeFixProvider.SharedFieldTitle;
+    }
+
+    /// <summary>The factory fix, offered first where an <c>IHttpClientFactory</c> is in scope.</summary>
+    private static void FactoryFirst(LeakTest<HttpClientPerCallAnalyzer, ReuseHttpClientCodeFixProvider> test)
+    {
+        test.CodeActionIndex = 0;
+        test.CodeActionEquivalenceKey = ReuseHttpClientCodeFixProvider.FactoryTitle;
+    }
+
     [Fact]
     public Task Fix_hoists_to_a_static_field_and_moves_constant_settings() => VerifyFix.CodeFixAsync("""
         using System;
@@ -244,7 +260,7 @@ public sealed class HttpClientPerCallAnalyzerTests
                 return await s_httpClient.GetStringAsync(path);
             }
         }
-        """);
+        """, SharedFieldFirst);
 
     [Fact]
     public Task Fix_all_reuses_one_field_per_type_and_unwraps_using_statements() => VerifyFix.CodeFixAsync("""
@@ -289,7 +305,7 @@ public sealed class HttpClientPerCallAnalyzerTests
 
             public Task<string> C() => s_httpClient.GetStringAsync("http://localhost/c");
         }
-        """);
+        """, SharedFieldFirst);
 
     [Fact]
     public Task Fix_reuses_an_existing_static_client_and_adds_imports() => VerifyFix.CodeFixAsync("""
@@ -334,7 +350,11 @@ public sealed class HttpClientPerCallAnalyzerTests
                 public System.Threading.Tasks.Task<string> Get() => s_httpClient.GetStringAsync("http://localhost/");
             }
         }
-        """, test => test.LanguageVersion = LanguageVersion.CSharp9);
+        """, test =>
+        {
+            SharedFieldFirst(test);
+            test.LanguageVersion = LanguageVersion.CSharp9;
+        });
 
     [Fact]
     public Task Fix_is_not_offered_when_the_client_is_configured_per_call() => VerifyFix.CodeFixAsync("""
@@ -562,7 +582,7 @@ public sealed class HttpClientPerCallAnalyzerTests
 
             static Task<string> Static() => s_httpClient.GetStringAsync("http://localhost/");
         }
-        """);
+        """, SharedFieldFirst);
 
     [Fact]
     public Task Factory_fix_ignores_a_local_declared_later() => VerifyFix.CodeFixAsync("""
@@ -589,7 +609,7 @@ public sealed class HttpClientPerCallAnalyzerTests
                 return text;
             }
         }
-        """);
+        """, FactoryFirst);
 
     [Fact]
     public Task Fix_uses_the_factory_in_scope() => VerifyFix.CodeFixAsync("""
@@ -628,7 +648,34 @@ public sealed class HttpClientPerCallAnalyzerTests
 
             public Task<string> Get() => _factory.CreateClient().GetStringAsync("http://localhost/");
         }
-        """);
+        """, FactoryFirst);
+
+
+    [Fact]
+    public Task The_shared_client_is_the_second_action_where_a_factory_is_in_scope() => VerifyFix.CodeFixAsync("""
+        class Invoices
+        {
+            private readonly IHttpClientFactory _factory;
+
+            public Invoices(IHttpClientFactory factory) => _factory = factory;
+
+            public Task<string> Get() => [|new HttpClient()|].GetStringAsync("http://localhost/");
+        }
+        """, """
+        class Invoices
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private readonly IHttpClientFactory _factory;
+
+            public Invoices(IHttpClientFactory factory) => _factory = factory;
+
+            public Task<string> Get() => s_httpClient.GetStringAsync("http://localhost/");
+        }
+        """, test =>
+        {
+            test.CodeActionIndex = 1;
+            test.CodeActionEquivalenceKey = ReuseHttpClientCodeFixProvider.SharedFieldTitle;
+        });
 
     [Theory]
     [InlineData("using var client = new HttpClient(;")]
@@ -637,8 +684,6 @@ public sealed class HttpClientPerCallAnalyzerTests
     [InlineData("var client = new HttpClient(Missing, disposeHandler: false);")]
     public async Task Incomplete_code_never_throws(string body)
     {
-        var test = VerifyAnalyzer.Test("class C { async Task M() { " + body + " } }");
-        test.AllowCompilerErrors = true;
-        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        await BrokenCode.NeverThrowsAsync<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer>("class C { async Task M() { " + body + " } }");
     }
 }

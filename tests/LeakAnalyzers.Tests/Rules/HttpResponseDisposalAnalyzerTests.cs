@@ -169,7 +169,7 @@ public sealed class HttpResponseDisposalAnalyzerTests
         }
         """);
 
-    // ---- Near misses (RULES.md "Shared definitions") -----------------------------------------
+    // ---- Near misses (docs/ownership.md) -----------------------------------------
 
     [Fact]
     public Task Using_statement_declaration_and_await_using_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
@@ -724,11 +724,7 @@ public sealed class HttpResponseDisposalAnalyzerTests
     [InlineData("var response = await client.GetAsync(\"u\"); try { } finally { response.Dispose(")]
     public async Task Incomplete_code_never_throws(string body)
     {
-        var test = Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer>.Test("class C { async Task M(HttpClient client) { " + body + " } }");
-        test.AllowCompilerErrors = true;
-
-        // Only crashes (AD0001) fail here: whether a half-typed statement is reported does not matter.
-        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        await BrokenCode.NeverThrowsAsync<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer>("class C { async Task M(HttpClient client) { " + body + " } }");
     }
 
     // ---- Code fix ---------------------------------------------------------------------------
@@ -954,18 +950,27 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """);
 
     [Fact]
-    public Task Fix_all_fixes_every_document() => new LeakTest(new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer()) { CodeFix = new LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider() }
-        .WithSource("""
-            class A
+    public Task Fix_all_fixes_every_document() => VerifyFix.CodeFixAsync("""
+        class A
+        {
+            async Task M(HttpClient client)
             {
-                async Task M(HttpClient client)
-                {
-                    var first = await [|client.GetAsync("http://localhost/1")|];
-                    await [|client.DeleteAsync("http://localhost/2")|];
-                }
+                var first = await [|client.GetAsync("http://localhost/1")|];
+                await [|client.DeleteAsync("http://localhost/2")|];
             }
-            """)
-        .WithSource("""
+        }
+        """, """
+        class A
+        {
+            async Task M(HttpClient client)
+            {
+                using var first = await client.GetAsync("http://localhost/1");
+                using var response = await client.DeleteAsync("http://localhost/2");
+            }
+        }
+        """, test =>
+        {
+            test.TestState.Sources.Add("""
             class B
             {
                 async Task M(HttpClient client)
@@ -974,18 +979,8 @@ public sealed class HttpResponseDisposalAnalyzerTests
                     (await [|client.GetAsync("http://localhost/4")|]).EnsureSuccessStatusCode();
                 }
             }
-            """)
-        .WithFixedSource("""
-            class A
-            {
-                async Task M(HttpClient client)
-                {
-                    using var first = await client.GetAsync("http://localhost/1");
-                    using var response = await client.DeleteAsync("http://localhost/2");
-                }
-            }
-            """)
-        .WithFixedSource("""
+            """);
+            test.FixedState.Sources.Add("""
             class B
             {
                 async Task M(HttpClient client)
@@ -996,6 +991,6 @@ public sealed class HttpResponseDisposalAnalyzerTests
                     response2.EnsureSuccessStatusCode();
                 }
             }
-            """)
-        .VerifyCodeFixAsync();
+            """);
+        });
 }

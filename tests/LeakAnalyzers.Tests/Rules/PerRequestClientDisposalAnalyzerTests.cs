@@ -1,4 +1,6 @@
+using LeakAnalyzers.Rules;
 using LeakAnalyzers.Tests.Verification;
+using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.PerRequestClientDisposalAnalyzer>;
@@ -39,11 +41,16 @@ public sealed class PerRequestClientDisposalAnalyzerTests
         }
         """;
 
-    private static LeakTest WithGrpc(LeakTest test)
+    /// <summary>The gRPC packages and the stub, in the source and (in code-fix tests) the fixed source.</summary>
+    private static void WithGrpc<TCodeFix>(LeakTest<PerRequestClientDisposalAnalyzer, TCodeFix> test)
+        where TCodeFix : CodeFixProvider, new()
     {
         test.Packages.AddRange(Grpc);
-        test.WithSource(GreeterStub, "Greeter.cs");
-        return test;
+        test.TestState.Sources.Add(("/0/Greeter.cs", GreeterStub));
+        if (test.FixedState.Sources.Count > 0)
+        {
+            test.FixedState.Sources.Add(("/0/Greeter.cs", GreeterStub));
+        }
     }
 
     // ---- Positives ----------------------------------------------------------------------
@@ -61,7 +68,7 @@ public sealed class PerRequestClientDisposalAnalyzerTests
                 return await client.SayHelloAsync(name);
             }
         }
-        """, test => WithGrpc(test));
+        """, WithGrpc);
 
     [Fact]
     public Task Sockets_mail_and_websocket_clients_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
@@ -217,7 +224,7 @@ public sealed class PerRequestClientDisposalAnalyzerTests
                 _tcp?.Dispose();
             }
         }
-        """, test => test.WithSource(ServiceBusStandIn, "ServiceBus.cs"));
+        """, test => test.TestState.Sources.Add(("/0/ServiceBus.cs", ServiceBusStandIn)));
 
     [Fact]
     public Task Http_clients_belong_to_LEAK002() => VerifyAnalyzer.DiagnosticsAsync("""
@@ -266,7 +273,11 @@ public sealed class PerRequestClientDisposalAnalyzerTests
                 tcp.Connect("localhost", 80);
             }
         }
-        """, test => test.WithSource(ServiceBusStandIn, "ServiceBus.cs").WithFixedSource(ServiceBusStandIn, "ServiceBus.cs"));
+        """, test =>
+        {
+            test.TestState.Sources.Add(("/0/ServiceBus.cs", ServiceBusStandIn));
+            test.FixedState.Sources.Add(("/0/ServiceBus.cs", ServiceBusStandIn));
+        });
 
     [Fact]
     public Task Fix_all_disposes_every_grpc_channel() => VerifyFix.CodeFixAsync("""
@@ -300,7 +311,7 @@ public sealed class PerRequestClientDisposalAnalyzerTests
                 return await new Demo.Greeter.GreeterClient(grpcChannel).SayHelloAsync(name);
             }
         }
-        """, test => WithGrpc(test).WithFixedSource(GreeterStub, "Greeter.cs"));
+        """, WithGrpc);
 
     [Fact]
     public Task Fix_is_not_offered_when_returned_work_still_uses_the_client() => VerifyFix.CodeFixAsync("""
@@ -329,7 +340,7 @@ public sealed class PerRequestClientDisposalAnalyzerTests
                 return new Demo.Greeter.GreeterClient([|GrpcChannel.ForAddress(address)|]).SayHelloAsync(name);
             }
         }
-        """, test => WithGrpc(test).WithFixedSource(GreeterStub, "Greeter.cs"));
+        """, WithGrpc);
 
     [Fact]
     public Task Fix_is_not_offered_for_a_client_handed_to_fire_and_forget_work() => VerifyFix.CodeFixAsync("""
@@ -387,8 +398,6 @@ public sealed class PerRequestClientDisposalAnalyzerTests
     [InlineData("var c = CreateClient(); using (c")]
     public async Task Incomplete_code_never_throws(string body)
     {
-        var test = VerifyAnalyzer.Test("class C { void M() { " + body + " } }");
-        test.AllowCompilerErrors = true;
-        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        await BrokenCode.NeverThrowsAsync<LeakAnalyzers.Rules.PerRequestClientDisposalAnalyzer>("class C { void M() { " + body + " } }");
     }
 }

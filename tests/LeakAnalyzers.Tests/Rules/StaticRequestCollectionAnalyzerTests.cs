@@ -1,4 +1,6 @@
+using LeakAnalyzers.Rules;
 using LeakAnalyzers.Tests.Verification;
+using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.StaticRequestCollectionAnalyzer>;
 
@@ -90,22 +92,19 @@ public sealed class StaticRequestCollectionAnalyzerTests
         """);
 
     [Fact]
-    public async Task The_message_says_what_is_held()
-    {
-        var test = VerifyAnalyzer.Test("""
-            using Microsoft.AspNetCore.Http;
+    public Task The_message_says_what_is_held() => VerifyAnalyzer.DiagnosticsAsync("""
+        using Microsoft.AspNetCore.Http;
 
-            class C
-            {
-                private static readonly Dictionary<int, HttpContext> s_map = new();
-            }
-            """);
-        var diagnostic = Assert.Single(await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync()));
-        Assert.Equal(
-            "Static field 's_map' holds HttpContext values for the process lifetime: every request whose entry is not removed leaks; use a ConditionalWeakTable or per-request state",
-            diagnostic.GetMessage());
-        Assert.False(diagnostic.Properties.ContainsKey("KeyIsRequestScoped"));
-    }
+        class C
+        {
+            private static readonly Dictionary<int, HttpContext> {|#0:s_map = new()|};
+        }
+        """, test =>
+        {
+            test.ExpectedDiagnostics.Add(new DiagnosticResult(StaticRequestCollectionAnalyzer.Rule).WithLocation(0)
+                .WithMessage("Static field 's_map' holds HttpContext values for the process lifetime: every request whose entry is not removed leaks; use a ConditionalWeakTable or per-request state"));
+            test.DiagnosticVerifier = (diagnostic, _, _) => Assert.False(diagnostic.Properties.ContainsKey("KeyIsRequestScoped"));
+        });
 
     [Fact]
     public Task Static_fields_of_controllers_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
@@ -203,7 +202,7 @@ public sealed class StaticRequestCollectionAnalyzerTests
 
         sealed class ScopedTracker { private readonly Dictionary<HttpContext, DateTime> _started = new(); }
         sealed class TransientTracker { private readonly Dictionary<HttpContext, DateTime> _started = new(); }
-        """, test => test.WithSource(Program, "Program.cs"));
+        """, test => test.TestState.Sources.Add(("/0/Program.cs", Program)));
 
     [Fact]
     public Task Instance_fields_of_convention_middleware_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
@@ -227,30 +226,27 @@ public sealed class StaticRequestCollectionAnalyzerTests
         """);
 
     [Fact]
-    public async Task Singleton_and_middleware_holders_are_named_in_the_message()
-    {
-        var test = VerifyAnalyzer.Test("""
-            using Microsoft.AspNetCore.Http;
-            using Microsoft.Extensions.DependencyInjection;
+    public Task Singleton_and_middleware_holders_are_named_in_the_message() => VerifyAnalyzer.DiagnosticsAsync("""
+        using Microsoft.AspNetCore.Http;
+        using Microsoft.Extensions.DependencyInjection;
 
-            sealed class Holder { private readonly List<HttpContext> _contexts = new(); }
+        sealed class Holder { private readonly List<HttpContext> {|#0:_contexts = new()|}; }
 
-            sealed class Middleware(RequestDelegate next)
-            {
-                private readonly Dictionary<HttpContext, int> _counts = new();
-                public Task InvokeAsync(HttpContext context) => next(context);
-            }
+        sealed class Middleware(RequestDelegate next)
+        {
+            private readonly Dictionary<HttpContext, int> {|#1:_counts = new()|};
+            public Task InvokeAsync(HttpContext context) => next(context);
+        }
 
-            static class Registration
-            {
-                public static IServiceCollection Add(IServiceCollection services) => services.AddKeyedSingleton<Holder>("k");
-            }
-            """);
-        var messages = (await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync())).Select(d => d.GetMessage()).ToList();
-        Assert.Equal(2, messages.Count);
-        Assert.StartsWith("Field of singleton 'Holder' '_contexts' holds HttpContext elements", messages[0]);
-        Assert.StartsWith("Field of middleware 'Middleware' '_counts' holds HttpContext keys", messages[1]);
-    }
+        static class Registration
+        {
+            public static IServiceCollection Add(IServiceCollection services) => services.AddKeyedSingleton<Holder>("k");
+        }
+        """, test => test.ExpectedDiagnostics.AddRange(new[]
+        {
+            new DiagnosticResult(StaticRequestCollectionAnalyzer.Rule).WithLocation(0).WithArguments("Field of singleton 'Holder'", "_contexts", "HttpContext", "element"),
+            new DiagnosticResult(StaticRequestCollectionAnalyzer.Rule).WithLocation(1).WithArguments("Field of middleware 'Middleware'", "_counts", "HttpContext", "key"),
+        }));
 
     [Fact]
     public Task Configured_request_types_are_request_scoped() => VerifyAnalyzer.DiagnosticsAsync("""
@@ -444,8 +440,6 @@ public sealed class StaticRequestCollectionAnalyzerTests
     [InlineData("List<Microsoft.AspNetCore.Http.HttpContext> _list = new(); void M(Microsoft.Extensions.DependencyInjection.IServiceCollection s) { s.AddSingleton<C>(; s.AddSingleton<Missing>(); s.AddSingleton(typeof()); }")]
     public async Task Incomplete_code_never_throws(string members)
     {
-        var test = VerifyAnalyzer.Test("class C { " + members + " }");
-        test.AllowCompilerErrors = true;
-        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        await BrokenCode.NeverThrowsAsync<LeakAnalyzers.Rules.StaticRequestCollectionAnalyzer>("class C { " + members + " }");
     }
 }

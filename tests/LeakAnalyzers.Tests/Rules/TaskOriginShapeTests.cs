@@ -5,7 +5,7 @@ using Xunit;
 namespace LeakAnalyzers.Tests.Rules;
 
 /// <summary>
-/// RULES.md "Task origins" and "Not observed": every shape, once where no call receives a token
+/// Task origins and "not observed" (docs/rules/LEAK004.md, LEAK005.md): every shape, once where no call receives a token
 /// (reported) and once where the same shape gives the work a token (quiet).
 /// </summary>
 public sealed class TaskOriginShapeTests

@@ -1,6 +1,7 @@
 using LeakAnalyzers.Tests.Verification;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer, LeakAnalyzers.CodeFixes.Rules.CancelAbandonedWorkCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 
@@ -137,28 +138,14 @@ public sealed class TimeoutAbandonsWorkAnalyzerTests
     [InlineData("await Task.Delay(1).WaitAsync(;")]
     public async Task Incomplete_code_never_throws(string body)
     {
-        var test = VerifyAnalyzer.Test("class C { async Task M(CancellationToken token) { " + body + " } }");
-        test.AllowCompilerErrors = true;
-        await test.GetAnalyzerDiagnosticsAsync(await test.CreateProjectAsync());
+        await BrokenCode.NeverThrowsAsync<LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer>("class C { async Task M(CancellationToken token) { " + body + " } }");
     }
 }
 
 public sealed class TimeoutAbandonsWorkCodeFixTests
 {
-    /// <summary>Every implemented rule runs, so the fixed code is checked against all of them.</summary>
-    private static LeakTest Fix(string source, string fixedSource) =>
-        new LeakTest(
-            new LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer(),
-            new LeakAnalyzers.Rules.FireAndForgetAnalyzer(),
-            new LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer(),
-            new LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer(),
-            new LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer())
-        {
-            CodeFix = new LeakAnalyzers.CodeFixes.Rules.CancelAbandonedWorkCodeFixProvider(),
-        }.WithSource(source).WithFixedSource(fixedSource);
-
     [Fact]
-    public Task Fix_turns_the_when_any_race_into_a_cancelled_await() => Fix("""
+    public Task Fix_turns_the_when_any_race_into_a_cancelled_await() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<string> M(HttpClient client, CancellationToken token)
@@ -192,10 +179,10 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 return await work;
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_turns_wait_async_into_a_cancelled_await() => Fix("""
+    public Task Fix_turns_wait_async_into_a_cancelled_await() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task M(HttpClient client)
@@ -224,10 +211,10 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 }
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_in_a_controller_with_a_select_fan_out_and_wait_async() => Fix("""
+    public Task Fix_in_a_controller_with_a_select_fan_out_and_wait_async() => VerifyFix.CodeFixAsync("""
         using Microsoft.AspNetCore.Mvc;
 
         public class SearchController : ControllerBase
@@ -267,10 +254,10 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 return Ok(pages.Select(p => p.Result));
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_in_a_minimal_api_lambda_with_a_direct_call_and_a_single_throw_statement() => Fix("""
+    public Task Fix_in_a_minimal_api_lambda_with_a_direct_call_and_a_single_throw_statement() => VerifyFix.CodeFixAsync("""
         using Microsoft.AspNetCore.Builder;
 
         static class Endpoints
@@ -307,10 +294,10 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                     return await quote;
                 });
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_turns_a_stored_race_result_with_a_returning_branch_into_a_cancelled_await() => Fix("""
+    public Task Fix_turns_a_stored_race_result_with_a_returning_branch_into_a_cancelled_await() => VerifyFix.CodeFixAsync("""
         using Microsoft.AspNetCore.Http;
 
         static class Handlers
@@ -351,10 +338,10 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 return Results.Ok(new { length = (await work).Length });
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task No_fix_when_the_timeout_branch_falls_through_or_the_result_is_read_again() => Fix("""
+    public Task No_fix_when_the_timeout_branch_falls_through_or_the_result_is_read_again() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<string> M(HttpClient client)
@@ -398,10 +385,10 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 return await a + await b;
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_in_a_local_function_of_a_background_service() => Fix("""
+    public Task Fix_in_a_local_function_of_a_background_service() => VerifyFix.CodeFixAsync("""
         using Microsoft.Extensions.Hosting;
 
         sealed class Heartbeat : BackgroundService
@@ -452,10 +439,10 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 }
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task Fix_all_gives_each_race_its_own_source() => Fix("""
+    public Task Fix_all_gives_each_race_its_own_source() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task M(HttpClient client)
@@ -492,10 +479,10 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 }
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
-    public Task No_fix_where_the_rewrite_would_change_the_meaning() => Fix("""
+    public Task No_fix_where_the_rewrite_would_change_the_meaning() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<string> M(HttpClient client, TimeSpan limit)
@@ -545,17 +532,17 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 return text;
             }
         }
-        """).VerifyCodeFixAsync();
+        """);
 
     [Fact]
     public Task Fix_works_next_to_broken_code()
     {
-        var test = Fix("""
+        return VerifyFix.CodeFixAsync("""
             class C
             {
                 async Task M(HttpClient client, CancellationToken token)
                 {
-                    var x = Missing();
+                    var x = {|CS0103:Missing|}();
                     await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(1))|];
                 }
             }
@@ -564,7 +551,7 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
             {
                 async Task M(HttpClient client, CancellationToken token)
                 {
-                    var x = Missing();
+                    var x = {|CS0103:Missing|}();
                     using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
                     cts.CancelAfter(TimeSpan.FromSeconds(1));
                     try
@@ -578,7 +565,5 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 }
             }
             """);
-        test.AllowCompilerErrors = true;
-        return test.VerifyCodeFixAsync();
     }
 }

@@ -239,4 +239,43 @@ public sealed class TimeoutFixShapeTests
                 }
             }
             """);
+
+    [Fact]
+    public Task A_split_declaration_keeps_its_comment_and_the_blank_line_stays_above_the_source() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<int> Count(HttpClient client, CancellationToken token)
+                {
+                    var extra = 1;
+
+                    // load it
+                    var page = await [|client.GetStringAsync("http://b/").WaitAsync(TimeSpan.FromSeconds(2), token)|];
+                    return page.Length + extra;
+                }
+            }
+            """, """
+            class C
+            {
+                async Task<int> Count(HttpClient client, CancellationToken token)
+                {
+                    var extra = 1;
+
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(2));
+                    // load it
+                    string page;
+                    try
+                    {
+                        page = await client.GetStringAsync("http://b/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+
+                    return page.Length + extra;
+                }
+            }
+            """);
 }

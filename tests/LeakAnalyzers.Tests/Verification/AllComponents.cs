@@ -10,7 +10,12 @@ namespace LeakAnalyzers.Tests.Verification;
 /// <summary>Every analyzer of LeakAnalyzers and every code fix of LeakAnalyzers.CodeFixes, found by reflection so new rules are covered without touching the tests that use them.</summary>
 public static class AllComponents
 {
-    public static ImmutableArray<DiagnosticAnalyzer> Analyzers() =>
+    /// <summary>One instance of each analyzer, shared: analyzers are stateless, as the IDE and the build require.</summary>
+    private static readonly Lazy<ImmutableArray<DiagnosticAnalyzer>> SharedAnalyzers = new(FindAnalyzers);
+
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers() => SharedAnalyzers.Value;
+
+    private static ImmutableArray<DiagnosticAnalyzer> FindAnalyzers() =>
         typeof(HttpResponseDisposalAnalyzer).Assembly.GetTypes()
             .Where(type => type is { IsAbstract: false, IsClass: true } &&
                            typeof(DiagnosticAnalyzer).IsAssignableFrom(type) &&

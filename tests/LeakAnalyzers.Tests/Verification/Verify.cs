@@ -1,20 +1,19 @@
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
 
 namespace LeakAnalyzers.Tests.Verification;
 
-/// <summary>Entry points that read like the Roslyn SDK's verifiers.</summary>
+/// <summary>Entry points of the rule tests, in the shape of the Roslyn SDK's verifiers.</summary>
 public static class Verify<TAnalyzer>
     where TAnalyzer : DiagnosticAnalyzer, new()
 {
-    public static LeakTest Test(string source) => new LeakTest(new TAnalyzer()).WithSource(source);
-
     /// <summary>Asserts exactly the diagnostics marked with <c>[|...|]</c> / <c>{|ID:...|}</c>; no markup means none.</summary>
-    public static Task DiagnosticsAsync(string source, Action<LeakTest>? configure = null)
+    public static Task DiagnosticsAsync(string source, Action<LeakTest<TAnalyzer, EmptyCodeFixProvider>>? configure = null)
     {
-        var test = Test(source);
+        var test = new LeakTest<TAnalyzer, EmptyCodeFixProvider> { TestCode = source };
         configure?.Invoke(test);
-        return test.VerifyDiagnosticsAsync();
+        return test.RunAsync();
     }
 }
 
@@ -22,14 +21,18 @@ public static class Verify<TAnalyzer, TCodeFix>
     where TAnalyzer : DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
-    public static LeakTest Test(string source, string fixedSource) =>
-        new LeakTest(new TAnalyzer()) { CodeFix = new TCodeFix() }.WithSource(source).WithFixedSource(fixedSource);
-
-    /// <summary>Diagnostics as marked, then the fix one at a time and Fix All in every scope give <paramref name="fixedSource"/>.</summary>
-    public static Task CodeFixAsync(string source, string fixedSource, Action<LeakTest>? configure = null)
+    /// <summary>
+    /// Diagnostics as marked (every LEAK rule runs), then the fix one diagnostic at a time and Fix All
+    /// in document, project and solution scope give <paramref name="fixedSource"/>, whose markup
+    /// names exactly the diagnostics left in it.
+    /// </summary>
+    public static Task CodeFixAsync(string source, string fixedSource, Action<LeakTest<TAnalyzer, TCodeFix>>? configure = null)
     {
-        var test = Test(source, fixedSource);
+        var test = new LeakTest<TAnalyzer, TCodeFix> { TestCode = source, FixedCode = fixedSource };
+
+        // The library ignores markup of fixable diagnostics in fixed code by default; here it states what is left.
+        test.FixedState.MarkupHandling = MarkupMode.Allow;
         configure?.Invoke(test);
-        return test.VerifyCodeFixAsync();
+        return test.RunAsync();
     }
 }
