@@ -147,7 +147,7 @@ internal sealed class Measurement(HttpClient probe)
 
         // The load has stopped and its connections are closed: what is still held now is the
         // leak. Live counts are taken before the forced collection, the heap after it.
-        await Task.Delay(load.Settle);
+        await Task.Delay(scenario.Settle ?? load.Settle);
         var final = await SampleAsync(gateway, downstream, counters.Sent, clock.Elapsed.TotalSeconds, collect: true);
         samples.Add(final);
 

@@ -258,7 +258,7 @@ async Task<PhaseResult> MeasureAsync(Scenario scenario, string variant, ServiceP
 
 string Verdict(Scenario scenario, PhaseResult before, PhaseResult? after)
 {
-    var leakingBefore = before.Leaking().Where(m => m != Metric.WorkingSet).ToList();
+    var leakingBefore = before.Leaking().Where(scenario.Judges).ToList();
     var described = (PhaseResult phase, IEnumerable<Metric> metrics) => string.Join(", ", metrics.Select(m => $"{Report.Name(m)} {Report.Signed(m, phase.Growth(m))}"));
     if (!implemented.Contains(scenario.Rule))
     {
@@ -278,7 +278,7 @@ string Verdict(Scenario scenario, PhaseResult before, PhaseResult? after)
     }
 
     // Other measures above their floors after the fix are shown, not judged: they are noise on a busy machine.
-    var aboveFloorAfter = after.Leaking().Where(m => m != Metric.WorkingSet).ToList();
+    var aboveFloorAfter = after.Leaking().Where(scenario.Judges).ToList();
     var shown = aboveFloorAfter.Count == 0 ? "" : $"; above a noise floor after the fix (shown, not judged): {described(after, aboveFloorAfter)}";
     return (gap.Passed ? "LEAK GONE: " : "STILL LEAKING after the fix: ") + gap.Describe() + shown;
 }

@@ -93,7 +93,8 @@ internal static class Report
         {
             var primary = scenario.Primary.Contains(metric) ? "*" : " ";
             var floor = before.Floor(metric);
-            Console.WriteLine($"  {primary}{label,-30}| {Cell(metric, before),-36}| {(after is null ? "" : Cell(metric, after)),-36}| {(double.IsInfinity(floor) ? "(shown only)" : Signed(metric, floor))}");
+            var judged = scenario.Judges(metric) && !double.IsInfinity(floor);
+            Console.WriteLine($"  {primary}{label,-30}| {Cell(metric, before, judged),-36}| {(after is null ? "" : Cell(metric, after, judged)),-36}| {(judged ? Signed(metric, floor) : "(shown only)")}");
         }
 
         Console.WriteLine($"  verdict: {verdict}");
@@ -120,10 +121,10 @@ internal static class Report
 
     private static string Requests(PhaseResult phase) => $"{phase.Sent} / {phase.Ok} / {phase.HttpErrors + phase.Failed} / {phase.TimedOut} ({phase.LoadSeconds:0.0} s)";
 
-    private static string Cell(Metric metric, PhaseResult phase)
+    private static string Cell(Metric metric, PhaseResult phase, bool judged)
     {
         var growth = phase.Growth(metric);
-        var flag = growth > phase.Floor(metric) ? " LEAK" : "";
+        var flag = judged && growth > phase.Floor(metric) ? " LEAK" : "";
         return metric is Metric.Heap or Metric.WorkingSet
             ? $"{Mb((long)phase.Baseline.Value(metric))} -> {Mb((long)phase.Final.Value(metric))} MB ({Signed(metric, growth)}){flag}"
             : $"{phase.Baseline.Value(metric):0} -> {phase.End(metric):0} ({Signed(metric, growth)}){flag}";

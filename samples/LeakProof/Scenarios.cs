@@ -42,8 +42,20 @@ internal sealed record Scenario(
     bool AssertGrowth = true,
     int RequestScale = 1,
     bool CollectWhileLoading = true,
-    string? Note = null)
+    string? Note = null,
+    TimeSpan? Settle = null,
+    bool JudgePeaks = true)
 {
+    /// <summary>
+    /// Whether a growth of <paramref name="metric"/> above its noise floor is marked LEAK in the
+    /// report (the verdict itself is the <see cref="LeakGap"/>). Peaks are not for work that is
+    /// meant to run on after its request until its bound: what such work leaks is what it still
+    /// holds once the bound has passed, not what it holds while it runs.
+    /// </summary>
+    public bool Judges(Metric metric) =>
+        metric != Metric.WorkingSet &&
+        (JudgePeaks || metric is not (Metric.PeakSockets or Metric.PeakDownstreamConnections));
+
     public static readonly Scenario[] All =
     [
         new("LEAK001", "/leak001", "response never disposed (incidents 1, 4)",
@@ -54,8 +66,9 @@ internal sealed record Scenario(
             [Metric.PeakSockets, Metric.PeakDownstreamConnections], TimeSpan.FromSeconds(5), CollectWhileLoading: false),
         new("LEAK004", "/leak004", "fire-and-forget call with no token (incidents 1, 2)",
             [Metric.DownstreamInFlight, Metric.SocketsLive], TimeSpan.FromSeconds(5),
-            AssertGrowth: false,
-            Note: "the background call outlives its request by design; a request token passed to it is not cancelled when the request ends normally"),
+            Note: "the background call outlives its request by design; the fix bounds it with leak_analyzers.default_timeout (5 s in samples/Gateway/.editorconfig): the final sample is taken 7 s after the load, and the peaks while the bounded work runs are shown, not judged",
+            Settle: TimeSpan.FromSeconds(7),
+            JudgePeaks: false),
         new("LEAK005", "/leak005", "3-way WhenAll fan-out, no timeout, one downstream dead (incidents 1, 2)",
             [Metric.DownstreamInFlight, Metric.SocketsLive], TimeSpan.FromSeconds(1)),
         new("LEAK006", "/leak006", "WhenAny + Delay timeout returns 500, call keeps running (incident 1)",

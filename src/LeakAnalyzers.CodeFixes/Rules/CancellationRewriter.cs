@@ -49,6 +49,15 @@ internal static class CancellationRewriter
         return true;
     }
 
+    /// <summary>Whether the call sits in a static lambda or local function below <paramref name="outer"/>: a token from outside cannot reach it.</summary>
+    public static bool InStaticFunction(SyntaxNode call, SyntaxNode outer) =>
+        call.Ancestors().TakeWhile(ancestor => ancestor != outer).Any(ancestor => ancestor switch
+        {
+            AnonymousFunctionExpressionSyntax function => function.Modifiers.Any(SyntaxKind.StaticKeyword),
+            LocalFunctionStatementSyntax local => local.Modifiers.Any(SyntaxKind.StaticKeyword),
+            _ => false,
+        });
+
     private static InvocationExpressionSyntax WithToken(InvocationExpressionSyntax invocation, TokenSlot slot, int replacedIndex, ExpressionSyntax token)
     {
         var arguments = invocation.ArgumentList.Arguments;
@@ -87,13 +96,14 @@ internal static class CancellationRewriter
     /// <c>try { await work; } catch (OperationCanceledException) when (cts.IsCancellationRequested &amp;&amp; !token.IsCancellationRequested) { ...; throw/return }</c>:
     /// the work is awaited directly, and only the timeout (not the caller's own cancellation) becomes the original exception.
     /// </summary>
-    public static StatementSyntax AwaitOrThrowOnTimeout(ExpressionSyntax awaited, string source, string? token, SyntaxList<StatementSyntax> onTimeout, string newLine)
+    /// <param name="onSuccess">What runs once the work is done (the success branch of a race), inside the <c>try</c>.</param>
+    public static StatementSyntax AwaitOrThrowOnTimeout(ExpressionSyntax awaited, string source, string? token, SyntaxList<StatementSyntax> onTimeout, string newLine, SyntaxList<StatementSyntax> onSuccess = default)
     {
         var condition = token is null
             ? $"{source}.IsCancellationRequested"
             : $"{source}.IsCancellationRequested && !{token}.IsCancellationRequested";
         var tryStatement = TryStatement(
-            Block(ExpressionStatement(AwaitExpression(awaited.WithoutTrivia()))),
+            Block(new StatementSyntax[] { ExpressionStatement(AwaitExpression(awaited.WithoutTrivia())) }.Concat(onSuccess.Select(statement => statement.WithoutTrivia()))),
             SingletonList(CatchClause(
                 CatchDeclaration(IdentifierName("OperationCanceledException")),
                 CatchFilterClause(ParseExpression(condition)),
@@ -243,15 +253,7 @@ internal static class CancellationRewriter
     {
         var lines = statements.Select(statement => OnLineOf(statement, anchor)).ToArray();
         var leading = anchor.GetLeadingTrivia();
-        var blankLinesEnd = 0;
-        for (var i = 0; i < leading.Count && (leading[i].IsKind(SyntaxKind.WhitespaceTrivia) || leading[i].IsKind(SyntaxKind.EndOfLineTrivia)); i++)
-        {
-            if (leading[i].IsKind(SyntaxKind.EndOfLineTrivia))
-            {
-                blankLinesEnd = i + 1;
-            }
-        }
-
+        var blankLinesEnd = BlankLinesEnd(leading);
         if (blankLinesEnd > 0)
         {
             lines[0] = lines[0].WithLeadingTrivia(leading.Take(blankLinesEnd).Concat(lines[0].GetLeadingTrivia()));
@@ -259,6 +261,28 @@ internal static class CancellationRewriter
         }
 
         editor.InsertBefore(anchor, lines);
+    }
+
+    /// <summary>The leading trivia of <paramref name="statement"/> without the blank lines that <see cref="InsertBefore"/> moves above inserted statements.</summary>
+    public static SyntaxTriviaList WithoutBlankLinesAbove(StatementSyntax statement)
+    {
+        var leading = statement.GetLeadingTrivia();
+        return TriviaList(leading.Skip(BlankLinesEnd(leading)));
+    }
+
+    /// <summary>How many leading trivia make up the blank lines at the top (whitespace up to the last end of line before any other trivia).</summary>
+    private static int BlankLinesEnd(SyntaxTriviaList leading)
+    {
+        var end = 0;
+        for (var i = 0; i < leading.Count && (leading[i].IsKind(SyntaxKind.WhitespaceTrivia) || leading[i].IsKind(SyntaxKind.EndOfLineTrivia)); i++)
+        {
+            if (leading[i].IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                end = i + 1;
+            }
+        }
+
+        return end;
     }
 
     /// <summary>Puts a new statement on its own line, indented like <paramref name="anchor"/>.</summary>

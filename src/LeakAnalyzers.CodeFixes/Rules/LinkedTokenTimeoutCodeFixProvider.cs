@@ -53,7 +53,13 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : RewriteCodeFixProvider
             return null;
         }
 
-        var anchor = CancellationRewriter.FindAnchor(target, verdict.Acceptors.Select(a => a.Syntax));
+        var anchor = CancellationRewriter.FindAnchor(target, verdict.Acceptors.Concat(verdict.Threaded).Select(a => a.Syntax));
+        if (verdict.Acceptors.Concat(verdict.Threaded).Any(call => CancellationRewriter.InStaticFunction(call.Syntax, target)))
+        {
+            // A static lambda cannot see the new source.
+            return null;
+        }
+
         if (anchor is null || model.GetOperation(anchor, cancellationToken) is not { } anchorOperation)
         {
             return null;
@@ -68,7 +74,8 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : RewriteCodeFixProvider
             var token = TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
             CancellationRewriter.InsertBefore(editor, anchor, CancellationRewriter.CreateSource(source, token), CancellationRewriter.CancelAfter(source, timeout));
         }
-        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types))
+        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types) ||
+            !TokenThreading.Thread(editor, verdict.Threaded, ParseExpression(source + ".Token"), types, model, cancellationToken))
         {
             return null;
         }

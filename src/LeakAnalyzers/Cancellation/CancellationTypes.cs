@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
@@ -6,8 +7,11 @@ namespace LeakAnalyzers.Cancellation;
 /// <summary>The types the cancellation rules (LEAK004/005/006) need, resolved once per compilation.</summary>
 internal sealed class CancellationTypes
 {
+    private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _semanticModels = new();
+
     private CancellationTypes(Compilation compilation)
     {
+        Compilation = compilation;
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         CancellationTokenSource = compilation.GetTypeByMetadataName("System.Threading.CancellationTokenSource");
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
@@ -19,6 +23,8 @@ internal sealed class CancellationTypes
         EventArgs = compilation.GetTypeByMetadataName("System.EventArgs");
         HttpContext = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Http.HttpContext");
         HostApplicationLifetime = compilation.GetTypeByMetadataName("Microsoft.Extensions.Hosting.IHostApplicationLifetime");
+        BackgroundService = compilation.GetTypeByMetadataName("Microsoft.Extensions.Hosting.BackgroundService");
+        TaskExtensions = compilation.GetTypeByMetadataName("System.Threading.Tasks.TaskExtensions");
     }
 
     /// <summary>One instance per compilation, shared by LEAK004/005/006 and their fixes (see <see cref="WellKnownTypes.Create"/>).</summary>
@@ -37,6 +43,25 @@ internal sealed class CancellationTypes
     public INamedTypeSymbol? EventArgs { get; }
     public INamedTypeSymbol? HttpContext { get; }
     public INamedTypeSymbol? HostApplicationLifetime { get; }
+    public INamedTypeSymbol? BackgroundService { get; }
+    public INamedTypeSymbol? TaskExtensions { get; }
+
+    public Compilation Compilation { get; }
+
+    /// <summary>The operation of a declaration of this compilation (a callee's body), or null for another compilation's trees.</summary>
+    public IOperation? GetOperation(SyntaxNode declaration)
+    {
+        // In the IDE and dotnet format a referenced project's methods have source declarations in another compilation.
+        if (!Compilation.ContainsSyntaxTree(declaration.SyntaxTree))
+        {
+            return null;
+        }
+
+#pragma warning disable RS1030 // Callee bodies may live in other trees; models are cached per tree for the compilation's lifetime.
+        var model = _semanticModels.GetOrAdd(declaration.SyntaxTree, tree => Compilation.GetSemanticModel(tree));
+#pragma warning restore RS1030
+        return model.GetOperation(declaration);
+    }
 
     /// <summary>Without these the rules have nothing to say (a compilation without the task library).</summary>
     public bool IsUsable => CancellationToken is not null && Task is not null;

@@ -23,11 +23,12 @@ internal readonly struct TaskWork
 }
 
 /// <summary>
-/// Traces tasks back to the calls that produced them within one method: through locals
-/// (initializers, assignments, <c>list.Add(...)</c>), arrays, collection expressions and
-/// initializers, <c>?:</c>, <c>Task.WhenAll(...)</c>, <c>ToList()</c>/<c>ToArray()</c> and
-/// <c>Select(x =&gt; ...)</c> lambdas. Iterative and bounded: what is not understood makes the
-/// result incomplete, never a guess.
+/// Traces tasks back to the calls that produced them within one method (docs/rules/LEAK004.md):
+/// through locals (initializers, assignments, <c>list.Add(...)</c>), arrays, lists, collection
+/// expressions, spreads and initializers, <c>?:</c> and switch expressions, <c>Task.WhenAll(...)</c>,
+/// <c>ToList()</c>/<c>ToArray()</c>, <c>Select(x =&gt; ...)</c> lambdas and LINQ query syntax,
+/// <c>ConfigureAwait</c>, <c>AsTask()</c>, <c>ContinueWith</c> and <c>Unwrap()</c>. Iterative and
+/// bounded: what is not understood makes the result incomplete, never a guess.
 /// </summary>
 internal static class TaskOrigins
 {
@@ -113,6 +114,17 @@ internal static class TaskOrigins
                     pending.Push(conditional.WhenTrue);
                     pending.Push(whenFalse);
                     break;
+                case ISwitchExpressionOperation switchExpression:
+                    foreach (var arm in switchExpression.Arms)
+                    {
+                        pending.Push(arm.Value);
+                    }
+
+                    break;
+                case ITranslatedQueryOperation query:
+                    // `from s in skus select GetAsync(s)` is the Select call it translates to.
+                    pending.Push(query.Operation);
+                    break;
                 case ILocalReferenceOperation local:
                     if (seenLocals.Add(local.Local) && (seenLocals.Count > MaxLocals || !PushWrites(local, pending, types)))
                     {
@@ -196,15 +208,28 @@ internal static class TaskOrigins
     public static bool IsWhenAll(IInvocationOperation invocation, CancellationTypes types) =>
         invocation.TargetMethod.IsStatic && types.IsTaskMethod(invocation.TargetMethod, "WhenAll");
 
-    /// <summary><c>ToList()</c>, <c>ToArray()</c>, <c>AsEnumerable()</c>: the same tasks in another container.</summary>
-    private static bool IsPassThrough(IInvocationOperation invocation, CancellationTypes types, out IOperation? source)
+    /// <summary>
+    /// The same work seen through another value: <c>ToList()</c>, <c>ToArray()</c>, <c>AsEnumerable()</c>
+    /// (the same tasks in another container); <c>ConfigureAwait(...)</c>, <c>ValueTask.AsTask()</c>,
+    /// <c>ContinueWith(...)</c> (a continuation runs after the work it continues, which is what
+    /// started it) and <c>Unwrap()</c> (the task a <c>StartNew(async ...)</c> started).
+    /// </summary>
+    public static bool IsPassThrough(IInvocationOperation invocation, CancellationTypes types, out IOperation? source)
     {
         source = null;
-        if (invocation.TargetMethod.Name is "ToList" or "ToArray" or "AsEnumerable" &&
-            invocation.Arguments.Length == 1 &&
-            SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, types.Enumerable))
+        var method = invocation.TargetMethod;
+        var container = method.ContainingType?.OriginalDefinition;
+        switch (method.Name)
         {
-            source = invocation.Arguments[0].Value;
+            case "ToList" or "ToArray" or "AsEnumerable"
+                when invocation.Arguments.Length == 1 && SymbolEqualityComparer.Default.Equals(container, types.Enumerable):
+            case "Unwrap"
+                when invocation.Arguments.Length == 1 && SymbolEqualityComparer.Default.Equals(container, types.TaskExtensions):
+                source = invocation.Arguments[0].Value;
+                break;
+            case "ConfigureAwait" or "AsTask" or "ContinueWith" when !method.IsStatic && types.IsTaskLike(container):
+                source = invocation.Instance;
+                break;
         }
 
         return source is not null;
@@ -235,8 +260,7 @@ internal static class TaskOrigins
         {
             if (lambda.Symbol.IsAsync && operation is IAwaitOperation awaitOperation)
             {
-                var awaited = Unwrap(awaitOperation.Operation);
-                pending.Push(awaited is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured } ? configured : awaited);
+                pending.Push(awaitOperation.Operation);
                 found = true;
             }
             else if (!lambda.Symbol.IsAsync && operation is IReturnOperation { ReturnedValue: { } returned })

@@ -10,21 +10,23 @@ internal static class TokenArguments
     private const int MaxBodyOperations = 2000;
 
     /// <summary>
-    /// A real token among the arguments, or (for <c>Task.Run</c>/<c>StartNew</c> and any other call
-    /// given a lambda) a real token used inside the lambda: the work can observe it.
+    /// A real token among the arguments; for <c>Task.Run</c>/<c>StartNew</c>, a real token used
+    /// inside the delegate: the work itself must observe it. A token given only to the starter
+    /// merely keeps work that has not started from starting (docs/rules/LEAK004.md).
     /// </summary>
     public static bool ReceivesToken(IInvocationOperation invocation, CancellationTypes types)
     {
+        var starter = types.IsTaskStarter(invocation.TargetMethod);
         foreach (var argument in invocation.Arguments)
         {
             if (argument.Parameter is { } parameter && types.IsToken(parameter.Type))
             {
-                if (argument.ArgumentKind != ArgumentKind.DefaultValue && IsRealToken(argument.Value))
+                if (!starter && argument.ArgumentKind != ArgumentKind.DefaultValue && IsRealToken(argument.Value))
                 {
                     return true;
                 }
             }
-            else if (types.IsTaskStarter(invocation.TargetMethod) && UsesToken(argument.Value, types))
+            else if (starter && UsesToken(argument.Value, types))
             {
                 return true;
             }

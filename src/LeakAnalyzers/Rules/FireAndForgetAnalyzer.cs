@@ -1,9 +1,7 @@
 using System.Collections.Immutable;
 using LeakAnalyzers.Cancellation;
-using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LeakAnalyzers.Rules;
 
@@ -14,8 +12,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
     internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.FireAndForgetWithoutCancellation,
         title: "Fire-and-forget task without cancellation",
-        messageFormat: "The task started by '{0}' is never observed and receives no CancellationToken; pass one so the work can be stopped after the caller has returned",
-        description: "A task that is started and not awaited, stored or returned outlives its caller. Without a CancellationToken nothing can stop it when the request is aborted or the application shuts down, and the work (with its connections and memory) keeps running.");
+        messageFormat: "The task started by '{0}' is never observed and receives no CancellationToken, so nothing stops it after the caller has returned; bound the work: a CancellationTokenSource created in the work cancels after a timeout (and with the host's stopping token when one is in scope) and its token goes to every call in the work",
+        description: "A task that is started and not awaited, stored or returned outlives its caller. Without a CancellationToken nothing can stop it when the downstream hangs, the request is aborted or the application shuts down, and the work (with its connections and memory) keeps running. The fix bounds the work with its own timeout, linked to the host's stopping token when one is in scope; a second fix passes the token in scope instead.");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
@@ -37,51 +35,25 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
                 {
                     if (state.Value is { } types)
                     {
-                        AnalyzeInvocation(operationContext, types);
+                        Analyze(operationContext, types);
                     }
                 },
+                OperationKind.ExpressionStatement,
+                OperationKind.VariableDeclarator,
                 OperationKind.Invocation);
         });
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, CancellationTypes types)
+    private static void Analyze(OperationAnalysisContext context, CancellationTypes types)
     {
-        var invocation = (IInvocationOperation)context.Operation;
-        if (IsUnobservedTask(invocation, types) &&
-            !IsInAsyncVoidEventHandler(invocation, context.ContainingSymbol, types) &&
-            CancellationFlow.JudgeCalls(ImmutableArray.Create(invocation), types).ShouldReport)
+        var verdict = Judge(context.Operation, types);
+        foreach (var origin in verdict.Origins)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), invocation.TargetMethod.Name));
+            context.ReportDiagnostic(Diagnostic.Create(Rule, origin.Syntax.GetLocation(), origin.TargetMethod.Name));
         }
     }
 
-    /// <summary><c>FooAsync();</c> or <c>_ = FooAsync();</c>: a task nobody awaits, stores or returns.</summary>
-    internal static bool IsUnobservedTask(IInvocationOperation invocation, CancellationTypes types)
-    {
-        if (!types.IsTaskLike(invocation.Type))
-        {
-            return false;
-        }
-
-        var parent = OperationNavigation.SkipTransparentParents(invocation).Parent;
-        return parent is IExpressionStatementOperation ||
-               (parent is ISimpleAssignmentOperation { Target: IDiscardOperation, Parent: IExpressionStatementOperation } assignment &&
-                OperationNavigation.SkipConversions(assignment.Value) == invocation);
-    }
-
-    /// <summary>
-    /// An <c>async void</c> handler (<c>(object sender, EventArgs e)</c>) is itself fire-and-forget and
-    /// cannot take a token: a different problem, and nothing here could fix it.
-    /// </summary>
-    private static bool IsInAsyncVoidEventHandler(IOperation operation, ISymbol containingSymbol, CancellationTypes types)
-    {
-        var function = OperationNavigation.EnclosingFunction(operation) switch
-        {
-            IAnonymousFunctionOperation lambda => lambda.Symbol,
-            ILocalFunctionOperation local => local.Symbol,
-            _ => containingSymbol as IMethodSymbol,
-        };
-        return function is { IsAsync: true, ReturnsVoid: true, Parameters.Length: 2 } &&
-               WellKnownTypes.InheritsFrom(function.Parameters[1].Type, types.EventArgs);
-    }
+    /// <summary>The verdict for the task <paramref name="operation"/> leaves unobserved (quiet when it observes every task).</summary>
+    internal static TokenVerdict Judge(IOperation operation, CancellationTypes types) =>
+        UnobservedTasks.Find(operation, types) is { } task ? CancellationFlow.Judge(new[] { task }, types) : TokenVerdict.Quiet;
 }

@@ -14,7 +14,7 @@ public sealed class TimeoutAbandonsWorkAnalyzer : DiagnosticAnalyzer
     internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.TimeoutAbandonsWork,
         title: "Timeout that abandons running work",
-        messageFormat: "'{0}' stops waiting on timeout, but the work receives no CancellationToken and keeps running; pass it a token that the timeout cancels",
+        messageFormat: "'{0}' stops waiting on timeout, but the work receives no CancellationToken and keeps running; cancel the work when the timeout fires: pass it the token of a CancellationTokenSource cancelled after the same timeout and await the work directly",
         description: "A timeout race (WhenAny with Task.Delay, WaitAny, WaitAsync, Wait(timeout), WaitAll(tasks, timeout)) answers the caller but leaves the calls it gave up on running, holding their connections and memory. Give the work a token that is cancelled when the timeout fires.");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

@@ -15,7 +15,7 @@ public sealed class WhenAllWithoutTimeoutAnalyzer : DiagnosticAnalyzer
     internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIdentifiers.WhenAllWithoutTimeout,
         title: "WhenAll without timeout or cancellation",
-        messageFormat: "'{0}' waits without any bound for calls that receive no CancellationToken; one dead downstream hangs the caller forever: pass them a token that times out",
+        messageFormat: "'{0}' waits without any bound for calls that receive no CancellationToken; one dead downstream hangs the caller forever: link a CancellationTokenSource to the caller's token, cancel it after a timeout and pass its token to every call",
         description: "Task.WhenAll/Task.WaitAll over calls that received no CancellationToken, with no timeout on the wait, waits as long as the slowest call: when one downstream stops answering, every caller hangs with it and requests pile up.");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

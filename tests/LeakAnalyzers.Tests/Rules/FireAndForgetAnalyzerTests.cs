@@ -2,7 +2,7 @@ using LeakAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer>;
-using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Rules.PassCancellationTokenCodeFixProvider>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 
@@ -30,8 +30,8 @@ public sealed class FireAndForgetAnalyzerTests
             void M(HttpClient client)
             {
                 [|Task.Run(() => client.GetStringAsync("http://localhost/"))|];
-                _ = [|Task.Run(() => Console.WriteLine("x"))|];
-                [|Task.Factory.StartNew(() => Console.WriteLine("x"))|];
+                _ = [|Task.Run(async () => await Task.Delay(10))|];
+                [|Task.Factory.StartNew(() => client.GetStringAsync("http://localhost/").Result)|];
             }
         }
         """);
@@ -110,7 +110,7 @@ public sealed class FireAndForgetAnalyzerTests
         """);
 
     [Fact]
-    public Task Async_void_event_handlers_are_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+    public Task Discarded_calls_inside_async_void_event_handlers_are_reported_but_not_the_handlers() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
             public event EventHandler? Changed;
@@ -123,7 +123,7 @@ public sealed class FireAndForgetAnalyzerTests
 
             async void OnChanged(object? sender, EventArgs e)
             {
-                _ = File.WriteAllTextAsync("a.txt", "a");
+                _ = [|File.WriteAllTextAsync("a.txt", "a")|];
                 await Task.Yield();
             }
         }
@@ -179,8 +179,16 @@ public sealed class FireAndForgetAnalyzerTests
 
 public sealed class FireAndForgetCodeFixTests
 {
+    /// <summary>These tests apply the second action, "pass the token in scope"; BoundTheWorkCodeFixTests covers the first.</summary>
+    private static Task Fix(string source, string fixedSource, Action<LeakTest<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider>>? configure = null) =>
+        VerifyFix.CodeFixAsync(source, fixedSource, test =>
+        {
+            test.CodeActionEquivalenceKey = "LEAK004.PassTokenInScope";
+            configure?.Invoke(test);
+        });
+
     [Fact]
-    public Task Fix_passes_the_parameter_token_to_task_run_and_inside_the_lambda() => VerifyFix.CodeFixAsync("""
+    public Task Fix_passes_the_parameter_token_to_task_run_and_inside_the_lambda() => Fix("""
         class C
         {
             void M(HttpClient client, CancellationToken token)
@@ -201,7 +209,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_switches_to_extension_and_inherited_overloads_and_skips_static_lambdas() => VerifyFix.CodeFixAsync("""
+    public Task Fix_switches_to_extension_and_inherited_overloads_and_leaves_static_lambdas_to_bound_the_work() => Fix("""
         class Client
         {
             public Task PingAsync() => Task.CompletedTask;
@@ -270,13 +278,13 @@ public sealed class FireAndForgetCodeFixTests
                 _ = client.SendAsync(42, token);
                 _ = store.SaveAsync("k", token);
                 _ = client.PingAsync();
-                Task.Run(static () => File.WriteAllTextAsync("a.txt", "a"), token);
+                {|LEAK004:Task.Run(static () => File.WriteAllTextAsync("a.txt", "a"))|};
             }
         }
         """);
 
     [Fact]
-    public Task Fix_adds_a_parameter_when_no_token_is_in_scope() => VerifyFix.CodeFixAsync("""
+    public Task Fix_adds_a_parameter_when_no_token_is_in_scope() => Fix("""
         class C
         {
             public void M(string path)
@@ -301,7 +309,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_uses_request_aborted_in_a_controller() => VerifyFix.CodeFixAsync("""
+    public Task Fix_uses_request_aborted_in_a_controller() => Fix("""
         using Microsoft.AspNetCore.Mvc;
 
         public class OrdersController : ControllerBase
@@ -328,7 +336,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_reads_request_aborted_before_background_work_starts() => VerifyFix.CodeFixAsync("""
+    public Task Fix_reads_request_aborted_before_background_work_starts() => Fix("""
         using Microsoft.AspNetCore.Http;
 
         public static class Audit
@@ -366,7 +374,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_in_an_async_method_uses_a_source_field_and_names_skipped_optional_parameters() => VerifyFix.CodeFixAsync("""
+    public Task Fix_in_an_async_method_uses_a_source_field_and_names_skipped_optional_parameters() => Fix("""
         using System.Net.Http.Json;
 
         class C
@@ -395,7 +403,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_names_the_token_when_optional_parameters_are_skipped() => VerifyFix.CodeFixAsync("""
+    public Task Fix_names_the_token_when_optional_parameters_are_skipped() => Fix("""
         class C
         {
             Task SendAsync(string message, int retries = 3, bool log = false, CancellationToken cancellationToken = default) => Task.CompletedTask;
@@ -418,7 +426,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_in_lambdas_and_local_functions() => VerifyFix.CodeFixAsync("""
+    public Task Fix_in_lambdas_and_local_functions() => Fix("""
         class C
         {
             void M(List<string> paths)
@@ -459,7 +467,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_uses_the_minimal_api_token_and_the_background_service_stopping_token() => VerifyFix.CodeFixAsync("""
+    public Task Fix_uses_the_minimal_api_token_and_the_background_service_stopping_token() => Fix("""
         using Microsoft.AspNetCore.Builder;
         using Microsoft.Extensions.Hosting;
 
@@ -506,7 +514,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_uses_the_application_lifetime_and_adds_a_using_directive_before_csharp_10() => VerifyFix.CodeFixAsync("""
+    public Task Fix_uses_the_application_lifetime_and_adds_a_using_directive_before_csharp_10() => Fix("""
         using System.IO;
         using System.Threading.Tasks;
         using Microsoft.Extensions.Hosting;
@@ -550,7 +558,7 @@ public sealed class FireAndForgetCodeFixTests
         """, test => test.LanguageVersion = LanguageVersion.CSharp9);
 
     [Fact]
-    public Task No_parameter_is_added_to_overrides_interface_implementations_or_method_groups() => VerifyFix.CodeFixAsync("""
+    public Task No_parameter_is_added_to_overrides_interface_implementations_or_method_groups() => Fix("""
         interface IJob
         {
             void Run();
@@ -593,7 +601,7 @@ public sealed class FireAndForgetCodeFixTests
         """);
 
     [Fact]
-    public Task Fix_all_fixes_every_document() => VerifyFix.CodeFixAsync("""
+    public Task Fix_all_fixes_every_document() => Fix("""
         class A
         {
             void M(CancellationToken token)
@@ -638,7 +646,7 @@ public sealed class FireAndForgetCodeFixTests
     [Fact]
     public Task Fix_works_next_to_broken_code()
     {
-        return VerifyFix.CodeFixAsync("""
+        return Fix("""
             class C
             {
                 void M()

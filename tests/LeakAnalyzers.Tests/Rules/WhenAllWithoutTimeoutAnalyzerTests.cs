@@ -448,7 +448,7 @@ public sealed class WhenAllWithoutTimeoutCodeFixTests
                 using var cts = new CancellationTokenSource();
                 cts.CancelAfter(TimeSpan.FromSeconds(30));
                 var total = (await Task.WhenAll(client.GetStringAsync("http://a/", cts.Token), client.GetStringAsync("http://b/", cts.Token))).Length
-                    + (await Task.WhenAll(client.GetStringAsync("http://c/", cts.Token), Task.Delay(1).ContinueWith(_ => "d", cts.Token))).Length;
+                    + (await Task.WhenAll(client.GetStringAsync("http://c/", cts.Token), Task.Delay(1, cts.Token).ContinueWith(_ => "d"))).Length;
                 using var cts2 = new CancellationTokenSource();
                 cts2.CancelAfter(TimeSpan.FromSeconds(30));
                 await Task.WhenAll(Task.Delay(1, cts2.Token), client.GetStringAsync("http://e/", cts2.Token));

@@ -17,7 +17,7 @@ namespace LeakAnalyzers.Tests.Samples;
 public sealed class LeakProofTests
 {
     /// <summary>Rules whose leak must be measurably smaller after the fix.</summary>
-    private static readonly string[] MeasuredRules = { "LEAK001", "LEAK002", "LEAK003", "LEAK005", "LEAK006", "LEAK007", "LEAK008" };
+    private static readonly string[] MeasuredRules = { "LEAK001", "LEAK002", "LEAK003", "LEAK004", "LEAK005", "LEAK006", "LEAK007", "LEAK008" };
 
     /// <summary>A hang guard, not a performance bound: a quick run takes 3-6 minutes on a busy 2-core machine.</summary>
     private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(25);

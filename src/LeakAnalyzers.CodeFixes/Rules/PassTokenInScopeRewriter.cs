@@ -19,42 +19,30 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace LeakAnalyzers.CodeFixes.Rules;
 
 /// <summary>
-/// LEAK004: pass the token in scope to the fire-and-forget call (and, for <c>Task.Run</c>/<c>StartNew</c>,
-/// to the token-accepting calls in its lambda); with no token in scope, add an optional
-/// <c>CancellationToken cancellationToken = default</c> parameter to the enclosing method or local function.
+/// LEAK004's second fix, "pass the token in scope", for work that should stop with its caller:
+/// the token in scope goes to the fire-and-forget call (and, for <c>Task.Run</c>/<c>StartNew</c>,
+/// to the starter and the token-accepting calls in its lambda, threaded into same-file methods that
+/// lack a token parameter); with no token in scope, the enclosing method or local function gets an
+/// optional <c>CancellationToken cancellationToken = default</c> parameter.
 /// </summary>
-[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PassCancellationTokenCodeFixProvider))]
-[Shared]
-public sealed class PassCancellationTokenCodeFixProvider : RewriteCodeFixProvider
+internal static class PassTokenInScopeRewriter
 {
-    protected override string Title => "Pass a CancellationToken";
-
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.FireAndForgetWithoutCancellation);
-
-    protected override async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
+    public static async Task<Document?> RewriteAsync(Document document, SemanticModel model, IInvocationOperation origin, TokenVerdict verdict, CancellationTypes types, CancellationToken cancellationToken)
     {
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (model is null || target is not InvocationExpressionSyntax ||
-            model.GetOperation(target, cancellationToken) is not IInvocationOperation invocation)
+        var target = origin.Syntax;
+        if (verdict.Acceptors.Concat(verdict.Threaded).Any(acceptor => CancellationRewriter.InStaticFunction(acceptor.Syntax, target)))
         {
-            return null;
-        }
-
-        // Re-judged on the current document: under Fix All an earlier fix may already have passed a token.
-        var types = CancellationTypes.Create(model.Compilation);
-        var verdict = CancellationFlow.JudgeCalls(ImmutableArray.Create(invocation), types);
-        if (!types.IsUsable || !FireAndForgetAnalyzer.IsUnobservedTask(invocation, types) || !verdict.ShouldReport)
-        {
+            // A static lambda cannot see the token in scope; "bound the work" gives it its own.
             return null;
         }
 
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var imports = new List<string>();
         string tokenText;
-        if (TokensInScope.Find(invocation, types) is { } inScope)
+        if (TokensInScope.Find(origin, types) is { } inScope)
         {
             tokenText = inScope.Expression;
-            if (!SyntaxFacts.IsValidIdentifier(tokenText) && verdict.Acceptors.Any(acceptor => RunsLater(acceptor.Syntax, target)))
+            if (!SyntaxFacts.IsValidIdentifier(tokenText) && verdict.Acceptors.Concat(verdict.Threaded).Any(acceptor => RunsLater(acceptor.Syntax, target)))
             {
                 // Work that runs later must not read context.RequestAborted (or a field) when it
                 // runs: the request's HttpContext is reused once the request ends. Read it now.
@@ -77,12 +65,13 @@ public sealed class PassCancellationTokenCodeFixProvider : RewriteCodeFixProvide
             }
 
             tokenText = LocalNames.Unique("cancellationToken", target, model);
-            var parameter = NewParameter(tokenText, ((CSharpParseOptions)target.SyntaxTree.Options).LanguageVersion);
-            editor.ReplaceNode(function, (current, _) => AddParameter(current, parameter));
+            var parameter = TokenThreading.NewParameter(tokenText, ((CSharpParseOptions)target.SyntaxTree.Options).LanguageVersion);
+            editor.ReplaceNode(function, (current, _) => TokenThreading.AddParameter(current, parameter));
             imports = CancellationRewriter.MissingImports(model, target.SpanStart, "System.Threading.CancellationToken");
         }
 
-        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(tokenText), types))
+        if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(tokenText), types) ||
+            !TokenThreading.Thread(editor, verdict.Threaded, ParseExpression(tokenText), types, model, cancellationToken))
         {
             return null;
         }
@@ -119,28 +108,7 @@ public sealed class PassCancellationTokenCodeFixProvider : RewriteCodeFixProvide
             return null;
         }
 
-        foreach (var identifier in target.SyntaxTree.GetRoot(cancellationToken).DescendantNodes().OfType<IdentifierNameSyntax>())
-        {
-            if (identifier.Identifier.ValueText == method.Name &&
-                !IsInvoked(identifier) &&
-                SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol?.OriginalDefinition, method))
-            {
-                return null;
-            }
-        }
-
-        return function;
-    }
-
-    private static bool IsInvoked(IdentifierNameSyntax identifier)
-    {
-        SyntaxNode expression = identifier;
-        if (identifier.Parent is MemberAccessExpressionSyntax access && access.Name == identifier)
-        {
-            expression = access;
-        }
-
-        return expression.Parent is InvocationExpressionSyntax invocation && invocation.Expression == expression;
+        return TokenThreading.UsedAsMethodGroup(method, target.SyntaxTree.GetRoot(cancellationToken), model, cancellationToken) ? null : function;
     }
 
     private static bool ImplementsInterface(IMethodSymbol method)
@@ -163,35 +131,5 @@ public sealed class PassCancellationTokenCodeFixProvider : RewriteCodeFixProvide
         }
 
         return false;
-    }
-
-    private static ParameterSyntax NewParameter(string name, LanguageVersion languageVersion)
-    {
-        var defaultValue = languageVersion >= LanguageVersion.CSharp7_1 ? "default" : "default(CancellationToken)";
-        return ParseParameterList($"(CancellationToken {name} = {defaultValue})").Parameters[0];
-    }
-
-    private static SyntaxNode AddParameter(SyntaxNode function, ParameterSyntax parameter)
-    {
-        var list = function switch
-        {
-            MethodDeclarationSyntax method => method.ParameterList,
-            LocalFunctionStatementSyntax local => local.ParameterList,
-            _ => null,
-        };
-        if (list is null)
-        {
-            return function;
-        }
-
-        var updated = list.WithParameters(list.Parameters.Count == 0
-            ? SingletonSeparatedList(parameter)
-            : SeparatedList(list.Parameters.Append(parameter), list.Parameters.GetSeparators().Append(Token(SyntaxKind.CommaToken).WithTrailingTrivia(Space))));
-        return function switch
-        {
-            MethodDeclarationSyntax method => method.WithParameterList(updated),
-            LocalFunctionStatementSyntax local => local.WithParameterList(updated),
-            _ => function,
-        };
     }
 }
