@@ -27,7 +27,7 @@ internal static class AnalyzerSets
             .ToImmutableArray();
 
     public static ImmutableArray<CodeFixProvider> LeakCodeFixes() =>
-        typeof(LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider).Assembly.GetTypes()
+        typeof(LeakAnalyzers.CodeFixes.Disposal.DisposeWithUsingCodeFixProvider).Assembly.GetTypes()
             .Where(type => type is { IsAbstract: false, IsClass: true } && typeof(CodeFixProvider).IsAssignableFrom(type))
             .OrderBy(type => type.Name, StringComparer.Ordinal)
             .Select(type => (CodeFixProvider)Activator.CreateInstance(type)!)

@@ -20,7 +20,7 @@ public sealed class ConventionTests
         .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
         .ToArray();
 
-    private static readonly Type[] Fixers = typeof(LeakAnalyzers.CodeFixes.Rules.DisposeWithUsingCodeFixProvider).Assembly.GetTypes()
+    private static readonly Type[] Fixers = typeof(LeakAnalyzers.CodeFixes.Disposal.DisposeWithUsingCodeFixProvider).Assembly.GetTypes()
         .Where(type => !type.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(type))
         .ToArray();
 

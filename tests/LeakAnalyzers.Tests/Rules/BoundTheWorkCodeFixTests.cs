@@ -1,4 +1,4 @@
-using LeakAnalyzers.CodeFixes.Rules;
+using LeakAnalyzers.CodeFixes.Cancellation;
 using LeakAnalyzers.Rules;
 using LeakAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis.CSharp;

@@ -1,6 +1,6 @@
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
-using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.StaticRequestCollectionAnalyzer, LeakAnalyzers.CodeFixes.Rules.ConditionalWeakTableCodeFixProvider>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.StaticRequestCollectionAnalyzer, LeakAnalyzers.CodeFixes.RequestState.ConditionalWeakTableCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 

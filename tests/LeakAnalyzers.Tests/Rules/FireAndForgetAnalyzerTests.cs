@@ -2,7 +2,7 @@ using LeakAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer>;
-using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.FireAndForgetCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 
@@ -180,7 +180,7 @@ public sealed class FireAndForgetAnalyzerTests
 public sealed class FireAndForgetCodeFixTests
 {
     /// <summary>These tests apply the second action, "pass the token in scope"; BoundTheWorkCodeFixTests covers the first.</summary>
-    private static Task Fix(string source, string fixedSource, Action<LeakTest<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Rules.FireAndForgetCodeFixProvider>>? configure = null) =>
+    private static Task Fix(string source, string fixedSource, Action<LeakTest<LeakAnalyzers.Rules.FireAndForgetAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.FireAndForgetCodeFixProvider>>? configure = null) =>
         VerifyFix.CodeFixAsync(source, fixedSource, test =>
         {
             test.CodeActionEquivalenceKey = "LEAK004.PassTokenInScope";

@@ -1,4 +1,4 @@
-using LeakAnalyzers.CodeFixes.Rules;
+using LeakAnalyzers.CodeFixes.Disposal;
 using LeakAnalyzers.Rules;
 using LeakAnalyzers.Tests.Verification;
 using Microsoft.CodeAnalysis;
@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer>;
-using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer, LeakAnalyzers.CodeFixes.Rules.ReuseHttpClientCodeFixProvider>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer, LeakAnalyzers.CodeFixes.Disposal.ReuseHttpClientCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 

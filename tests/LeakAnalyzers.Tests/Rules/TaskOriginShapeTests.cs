@@ -172,7 +172,7 @@ public sealed class TaskOriginShapeTests
 
     [Fact]
     public Task When_all_fix_reaches_query_syntax_switch_expressions_as_task_and_unwrap() =>
-        Verify<WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Rules.LinkedTokenTimeoutCodeFixProvider>.CodeFixAsync("""
+        Verify<WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.LinkedTokenTimeoutCodeFixProvider>.CodeFixAsync("""
             class C
             {
                 ValueTask<int> CountAsync(string key, CancellationToken cancellationToken = default) => default;
@@ -208,7 +208,7 @@ public sealed class TaskOriginShapeTests
 
     [Fact]
     public Task Timeout_fix_reaches_value_tasks_seen_as_tasks() =>
-        Verify<TimeoutAbandonsWorkAnalyzer, LeakAnalyzers.CodeFixes.Rules.CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+        Verify<TimeoutAbandonsWorkAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
             class C
             {
                 ValueTask<int> CountAsync(string key, CancellationToken cancellationToken = default) => default;
@@ -241,7 +241,7 @@ public sealed class TaskOriginShapeTests
 
     [Fact]
     public Task When_all_fix_threads_a_token_into_user_methods_and_leaves_static_lambdas_alone() =>
-        Verify<WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Rules.LinkedTokenTimeoutCodeFixProvider>.CodeFixAsync("""
+        Verify<WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.LinkedTokenTimeoutCodeFixProvider>.CodeFixAsync("""
             class C
             {
                 private readonly HttpClient _client = new();

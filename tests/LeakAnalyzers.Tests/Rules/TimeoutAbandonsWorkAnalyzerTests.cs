@@ -1,7 +1,7 @@
 using LeakAnalyzers.Tests.Verification;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer>;
-using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer, LeakAnalyzers.CodeFixes.Rules.CancelAbandonedWorkCodeFixProvider>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.TimeoutAbandonsWorkAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.CancelAbandonedWorkCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 

@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using VerifyAnalyzer = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer>;
-using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Rules.LinkedTokenTimeoutCodeFixProvider>;
+using VerifyFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.LinkedTokenTimeoutCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 

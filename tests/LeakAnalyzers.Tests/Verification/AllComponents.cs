@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Reflection;
-using LeakAnalyzers.CodeFixes.Rules;
+using LeakAnalyzers.CodeFixes.Disposal;
 using LeakAnalyzers.Rules;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Diagnostics;

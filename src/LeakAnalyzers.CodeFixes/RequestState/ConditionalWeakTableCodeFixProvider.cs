@@ -9,7 +9,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.RequestState;
 
 /// <summary>
 /// LEAK007: replace a dictionary keyed by request objects with a ConditionalWeakTable, rewriting

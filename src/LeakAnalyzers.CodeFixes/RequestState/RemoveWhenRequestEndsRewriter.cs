@@ -12,7 +12,7 @@ using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.RequestState;
 
 /// <summary>
 /// LEAK007 fix 2, "remove when the request ends": for a private collection that holds request

@@ -16,7 +16,7 @@ using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.Cancellation;
 
 /// <summary>
 /// LEAK006: the linked-token rewrite for the timeout shapes whose meaning it keeps. The work

@@ -9,7 +9,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.Disposal;
 
 /// <summary>
 /// For a response lost by reassignment (a redirect) or by the next iteration of a retry loop

@@ -9,7 +9,7 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.Disposal;
 
 /// <summary>
 /// LEAK001/LEAK003/LEAK008: dispose the flagged object with a <c>using</c> declaration (or

@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Simplification;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.RequestState;
 
 /// <summary>
 /// LEAK007 fixes: the rewrite of one field and of its uses across the solution, as edits keyed by

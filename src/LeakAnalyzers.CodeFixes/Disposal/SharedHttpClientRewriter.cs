@@ -14,7 +14,7 @@ using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.Disposal;
 
 /// <summary>
 /// LEAK002 fix 1: replaces a per-call <c>new HttpClient()</c> with a <c>private static readonly</c>

@@ -9,7 +9,7 @@ using Microsoft.CodeAnalysis.FindSymbols;
 using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.RequestState;
 
 /// <summary>
 /// LEAK007 fix 1: turns a private or internal dictionary field keyed by a request object into a

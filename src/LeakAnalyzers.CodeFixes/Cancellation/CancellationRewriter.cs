@@ -12,7 +12,7 @@ using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.Cancellation;
 
 /// <summary>
 /// Pieces of the linked-token rewrite shared by the LEAK004/005/006 fixes: passing a token to a

@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.RequestState;
 
 /// <summary>
 /// LEAK007 fix 1, the uses: how each use of a dictionary reads on a <c>ConditionalWeakTable</c>.

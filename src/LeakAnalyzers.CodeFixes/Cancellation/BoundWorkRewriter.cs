@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.Cancellation;
 
 /// <summary>
 /// LEAK004's "bound the work": the background work creates its own source that cancels after

@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Simplification;
 
-namespace LeakAnalyzers.CodeFixes.Rules;
+namespace LeakAnalyzers.CodeFixes.Disposal;
 
 /// <summary>LEAK002: share one HttpClient per type, or take clients from an IHttpClientFactory in scope.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReuseHttpClientCodeFixProvider))]
