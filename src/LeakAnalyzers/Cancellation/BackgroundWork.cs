@@ -120,6 +120,41 @@ internal static class BackgroundWork
         return false;
     }
 
+    /// <summary>
+    /// Whether a method of this compilation that the delegate calls (up to <see cref="MaxDepth"/> calls
+    /// deep) reads a token its instance or type holds: a <c>CancellationToken</c> field or property,
+    /// a source's <c>Token</c>. Work that stops when its owner cancels that token has received one,
+    /// though no call in the delegate passes it (<c>Task.Run(() => ReceiveLoop(), _token)</c> where
+    /// the loop reads <c>_token</c>). The callees' parameters do not count: they hold what the
+    /// delegate passed, or their default.
+    /// </summary>
+    public static bool CalleesReadHeldToken(IOperation delegateArgument, CancellationTypes types)
+    {
+        var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var pending = new Stack<(IOperation Body, int Depth)>();
+        pending.Push((delegateArgument, 0));
+        while (pending.Count > 0)
+        {
+            var (body, depth) = pending.Pop();
+            foreach (var operation in body.DescendantsAndSelf())
+            {
+                if (depth > 0 && operation is IFieldReferenceOperation or IPropertyReferenceOperation &&
+                    types.IsToken(operation.Type) && TokenArguments.IsRealToken(operation))
+                {
+                    return true;
+                }
+
+                if (depth < MaxDepth && operation is IInvocationOperation call && visited.Count < MaxMethods &&
+                    visited.Add(call.TargetMethod.OriginalDefinition) && Body(call.TargetMethod.OriginalDefinition, types) is { } calleeBody)
+                {
+                    pending.Push((calleeBody, depth + 1));
+                }
+            }
+        }
+
+        return false;
+    }
+
     private static void Collect(IOperation body, CancellationTypes types, ImmutableArray<IInvocationOperation>.Builder acceptors, ImmutableArray<IInvocationOperation>.Builder threaded, int depth)
     {
         foreach (var operation in TaskOrigins.FunctionBody(body))

@@ -1,6 +1,8 @@
+using System;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LeakAnalyzers.Cancellation;
 
@@ -31,6 +33,31 @@ internal sealed class CancellationTypes
     public static CancellationTypes Create(Compilation compilation) => PerCompilation.GetValue(compilation, c => new CancellationTypes(c));
 
     private static readonly ConditionalWeakTable<Compilation, CancellationTypes> PerCompilation = new();
+
+    /// <summary>
+    /// Registers <paramref name="analyze"/> in every compilation where the cancellation rules can
+    /// apply; the types are resolved on the first callback (see <see cref="DeferredCompilationState{T}"/>).
+    /// </summary>
+    public static void RegisterOperationAction(AnalysisContext context, Action<OperationAnalysisContext, CancellationTypes> analyze, params OperationKind[] kinds) =>
+        context.RegisterCompilationStartAction(start =>
+        {
+            var compilation = start.Compilation;
+            var state = new DeferredCompilationState<CancellationTypes?>(() =>
+            {
+                var types = Create(compilation);
+                return types.IsUsable ? types : null;
+            });
+
+            start.RegisterOperationAction(
+                operationContext =>
+                {
+                    if (state.Value is { } types)
+                    {
+                        analyze(operationContext, types);
+                    }
+                },
+                kinds);
+        });
 
     public INamedTypeSymbol? CancellationToken { get; }
     public INamedTypeSymbol? CancellationTokenSource { get; }

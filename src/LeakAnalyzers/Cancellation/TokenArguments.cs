@@ -11,7 +11,8 @@ internal static class TokenArguments
 
     /// <summary>
     /// A real token among the arguments; for <c>Task.Run</c>/<c>StartNew</c>, a real token used
-    /// inside the delegate: the work itself must observe it. A token given only to the starter
+    /// inside the delegate, or held by the instance and read by a method the delegate calls: the
+    /// work itself must observe it. A token given only to the starter
     /// merely keeps work that has not started from starting (docs/rules/LEAK004.md).
     /// </summary>
     public static bool ReceivesToken(IInvocationOperation invocation, CancellationTypes types)
@@ -26,7 +27,7 @@ internal static class TokenArguments
                     return true;
                 }
             }
-            else if (starter && UsesToken(argument.Value, types))
+            else if (starter && (UsesToken(argument.Value, types) || BackgroundWork.CalleesReadHeldToken(argument.Value, types)))
             {
                 return true;
             }

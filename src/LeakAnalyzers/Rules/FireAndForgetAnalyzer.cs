@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using LeakAnalyzers.Cancellation;
+using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace LeakAnalyzers.Rules;
 
@@ -21,27 +23,12 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var compilation = start.Compilation;
-            var state = new DeferredCompilationState<CancellationTypes?>(() =>
-            {
-                var types = CancellationTypes.Create(compilation);
-                return types.IsUsable ? types : null;
-            });
-
-            start.RegisterOperationAction(
-                operationContext =>
-                {
-                    if (state.Value is { } types)
-                    {
-                        Analyze(operationContext, types);
-                    }
-                },
-                OperationKind.ExpressionStatement,
-                OperationKind.VariableDeclarator,
-                OperationKind.Invocation);
-        });
+        CancellationTypes.RegisterOperationAction(
+            context,
+            Analyze,
+            OperationKind.ExpressionStatement,
+            OperationKind.VariableDeclarator,
+            OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, CancellationTypes types)
@@ -49,6 +36,11 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         var verdict = Judge(context.Operation, types);
         foreach (var origin in verdict.Origins)
         {
+            if (ReceiverDisposedByNextStatement(origin))
+            {
+                continue;
+            }
+
             context.ReportDiagnostic(Diagnostic.Create(Rule, origin.Syntax.GetLocation(), origin.TargetMethod.Name));
         }
     }
@@ -56,4 +48,42 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
     /// <summary>The verdict for the task <paramref name="operation"/> leaves unobserved (quiet when it observes every task).</summary>
     internal static TokenVerdict Judge(IOperation operation, CancellationTypes types) =>
         UnobservedTasks.Find(operation, types) is { } task ? CancellationFlow.Judge(new[] { task }, types) : TokenVerdict.Quiet;
+
+    /// <summary>
+    /// <c>socket.CloseAsync(..., CancellationToken.None); socket.Dispose();</c>: disposing the
+    /// receiver right after starting the call ends its pending work, so nothing outlives the caller.
+    /// </summary>
+    private static bool ReceiverDisposedByNextStatement(IInvocationOperation call)
+    {
+        if (call.Instance is null || HeldSymbol(call.Instance) is not { } receiver)
+        {
+            return false;
+        }
+
+        IOperation statement = call;
+        for (var depth = 0; depth < MaxStatementDepth && statement.Parent is { } parent && parent is not IBlockOperation; depth++)
+        {
+            statement = parent;
+        }
+
+        if (statement.Parent is not IBlockOperation block)
+        {
+            return false;
+        }
+
+        var index = block.Operations.IndexOf(statement);
+        return index >= 0 && index + 1 < block.Operations.Length &&
+               block.Operations[index + 1] is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.Name: "Dispose" or "Close" or "Abort", Arguments.Length: 0, Instance: { } disposed } } &&
+               SymbolEqualityComparer.Default.Equals(HeldSymbol(disposed), receiver);
+    }
+
+    private const int MaxStatementDepth = 16;
+
+    private static ISymbol? HeldSymbol(IOperation value) => OperationNavigation.SkipConversions(value) switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+        _ => null,
+    };
 }

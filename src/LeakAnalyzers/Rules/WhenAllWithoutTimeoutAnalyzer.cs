@@ -24,25 +24,7 @@ public sealed class WhenAllWithoutTimeoutAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var compilation = start.Compilation;
-            var state = new DeferredCompilationState<CancellationTypes?>(() =>
-            {
-                var types = CancellationTypes.Create(compilation);
-                return types.IsUsable ? types : null;
-            });
-
-            start.RegisterOperationAction(
-                operationContext =>
-                {
-                    if (state.Value is { } types)
-                    {
-                        AnalyzeInvocation(operationContext, types);
-                    }
-                },
-                OperationKind.Invocation);
-        });
+        CancellationTypes.RegisterOperationAction(context, AnalyzeInvocation, OperationKind.Invocation);
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, CancellationTypes types)

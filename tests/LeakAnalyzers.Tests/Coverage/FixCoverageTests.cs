@@ -193,19 +193,9 @@ public sealed class FixCoverageTests
                 parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
                 metadataReferences: References.Value))
             .AddDocument(documentId, "Test.cs", SourceText.From(text, Encoding.UTF8), filePath: "/src/Coverage/Test.cs")
-            .AddDocument(DocumentId.CreateNewId(projectId), "GlobalUsings.g.cs", SourceText.From(ImplicitUsings, Encoding.UTF8), filePath: "/src/Coverage/obj/GlobalUsings.g.cs");
+            .AddDocument(DocumentId.CreateNewId(projectId), "GlobalUsings.g.cs", SourceText.From(TestReferences.ImplicitUsings, Encoding.UTF8), filePath: "/src/Coverage/obj/GlobalUsings.g.cs");
     }
 
-    /// <summary>What the .NET SDK's implicit usings give a project.</summary>
-    private const string ImplicitUsings = """
-        global using global::System;
-        global using global::System.Collections.Generic;
-        global using global::System.IO;
-        global using global::System.Linq;
-        global using global::System.Net.Http;
-        global using global::System.Threading;
-        global using global::System.Threading.Tasks;
-        """;
 
     private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Solution solution, DiagnosticAnalyzer analyzer, string rule)
     {

@@ -10,6 +10,84 @@ public sealed class FireAndForgetAnalyzerTests
 {
     // ---- Positives ----------------------------------------------------------------------
 
+    // Seen in a Mastodon client: the close handshake is started and the socket disposed at once.
+    [Fact]
+    public Task A_call_whose_receiver_the_next_statement_disposes_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Net.WebSockets;
+
+        sealed class Streaming
+        {
+            private ClientWebSocket _socket = new();
+
+            public void Stop(ClientWebSocket other)
+            {
+                _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                _socket.Dispose();
+
+                [|other.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None)|];
+                Console.WriteLine("closing");
+                other.Dispose();
+
+                [|other.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None)|];
+                _socket.Dispose();
+            }
+        }
+        """);
+
+    // Seen in a websocket client: the receive loop reads the token its owner cancels on Dispose.
+    [Fact]
+    public Task Work_whose_callee_reads_a_token_its_instance_holds_is_not_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Net.WebSockets;
+
+        sealed class Client
+        {
+            private readonly ClientWebSocket _socket = new();
+            private readonly CancellationTokenSource _stop = new();
+            private CancellationToken _token;
+
+            public void Start()
+            {
+                _token = _stop.Token;
+                Task.Run(() => ReceiveLoop(), _token);
+                _ = Task.Run(() => ReadSourceToken());
+            }
+
+            private async Task ReceiveLoop()
+            {
+                var buffer = new byte[1024];
+                while (!_token.IsCancellationRequested)
+                {
+                    await _socket.ReceiveAsync(buffer, _token);
+                    await Task.Delay(10);
+                }
+            }
+
+            private async Task ReadSourceToken() => await Task.Delay(1000, _stop.Token);
+        }
+        """);
+
+    // The boundary: a callee's own token parameter holds what the delegate passed (here its default),
+    // and a callee that reads no held token leaves the work unstoppable.
+    [Fact]
+    public Task Work_whose_callees_read_only_their_parameters_or_no_token_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        sealed class Mailer
+        {
+            private readonly HttpClient _http = new();
+
+            public void Queue(int id)
+            {
+                _ = [|Task.Run(() => SendAsync(id))|];
+                _ = [|Task.Run(() => PostAsync(id))|];
+            }
+
+            private async Task SendAsync(int id, CancellationToken cancellationToken = default) =>
+                await _http.GetStringAsync("http://localhost/mail/" + id, cancellationToken);
+
+            private async Task PostAsync(int id) =>
+                await _http.GetStringAsync("http://localhost/mail/" + id, CancellationToken.None);
+        }
+        """);
+
     [Fact]
     public Task Discarded_and_statement_calls_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C

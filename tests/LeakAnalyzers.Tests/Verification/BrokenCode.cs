@@ -14,15 +14,6 @@ namespace LeakAnalyzers.Tests.Verification;
 /// </summary>
 public static class BrokenCode
 {
-    private const string ImplicitUsings = """
-        global using global::System;
-        global using global::System.Collections.Generic;
-        global using global::System.IO;
-        global using global::System.Linq;
-        global using global::System.Net.Http;
-        global using global::System.Threading;
-        global using global::System.Threading.Tasks;
-        """;
 
     /// <summary>Whether a half-typed statement is reported does not matter; a crash does.</summary>
     public static async Task NeverThrowsAsync<TAnalyzer>(string source)
@@ -41,7 +32,7 @@ public static class BrokenCode
             metadataReferences: references));
         solution = solution
             .AddDocument(DocumentId.CreateNewId(projectId), name, SourceText.From(source, Encoding.UTF8), filePath: "/src/Broken/" + name)
-            .AddDocument(DocumentId.CreateNewId(projectId), "GlobalUsings.g.cs", SourceText.From(ImplicitUsings, Encoding.UTF8), filePath: "/src/Broken/obj/GlobalUsings.g.cs");
+            .AddDocument(DocumentId.CreateNewId(projectId), "GlobalUsings.g.cs", SourceText.From(TestReferences.ImplicitUsings, Encoding.UTF8), filePath: "/src/Broken/obj/GlobalUsings.g.cs");
         return solution.GetProject(projectId)!;
     }
 

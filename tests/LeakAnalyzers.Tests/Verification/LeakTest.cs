@@ -32,16 +32,6 @@ public class LeakTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeF
     /// <summary>Beside the test documents (<c>/0/Test0.cs</c>, ...), where the SDK writes it: under <c>obj/</c>, a generated file.</summary>
     private const string ImplicitUsingsPath = "/0/obj/GlobalUsings.g.cs";
 
-    /// <summary>What the .NET SDK's implicit usings give a console or library project (C# 10 and later).</summary>
-    private const string ImplicitUsings = """
-        global using global::System;
-        global using global::System.Collections.Generic;
-        global using global::System.IO;
-        global using global::System.Linq;
-        global using global::System.Net.Http;
-        global using global::System.Threading;
-        global using global::System.Threading.Tasks;
-        """;
 
     /// <summary>
     /// A target framework with no reference-assembly package: the library resolves nothing and
@@ -125,7 +115,7 @@ public class LeakTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeF
             // The same document in every state, so the library's document-count checks hold.
             foreach (var state in new[] { TestState, FixedState, BatchFixedState }.Where(state => state == TestState || state.Sources.Count > 0))
             {
-                state.Sources.Add((ImplicitUsingsPath, ImplicitUsings));
+                state.Sources.Add((ImplicitUsingsPath, TestReferences.ImplicitUsings));
             }
         }
 

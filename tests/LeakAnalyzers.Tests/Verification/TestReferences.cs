@@ -20,6 +20,17 @@ internal static class TestReferences
 
     public static ImmutableArray<MetadataReference> FrameworkReferences => Framework.Value;
 
+    /// <summary>What the .NET SDK's implicit usings give a console or library project (C# 10 and later).</summary>
+    public const string ImplicitUsings = """
+        global using global::System;
+        global using global::System.Collections.Generic;
+        global using global::System.IO;
+        global using global::System.Linq;
+        global using global::System.Net.Http;
+        global using global::System.Threading;
+        global using global::System.Threading.Tasks;
+        """;
+
     public static ImmutableArray<MetadataReference> ForPackages(IEnumerable<string> packageIds)
     {
         var builder = ImmutableArray.CreateBuilder<MetadataReference>();
