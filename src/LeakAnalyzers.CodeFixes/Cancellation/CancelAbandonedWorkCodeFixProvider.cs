@@ -22,14 +22,12 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 /// LEAK006: the linked-token rewrite for the timeout shapes whose meaning it keeps. The work
 /// gets <c>cts.Token</c> from a linked source that is cancelled after the original timeout, and the
 /// race becomes a direct <c>await</c> whose timeout (and only the timeout, not the caller's own
-/// cancellation) runs what the original ran on timeout:
-/// <list type="bullet">
-/// <item><c>if (await Task.WhenAny(work, Task.Delay(t)) != work) { ...; throw/return }</c>, also with the
-/// result first stored in a local read only by that <c>if</c> (the same branch, in the <c>catch</c>);</item>
-/// <item><c>await X.WaitAsync(timeout);</c> as a statement (<c>TimeoutException</c>, like WaitAsync).</item>
-/// </list>
-/// Other shapes (a branch that falls through, <c>WaitAny</c>, <c>Wait(t)</c>'s <c>bool</c>,
-/// <c>WaitAsync(token)</c>) decide differently on timeout and are left to the developer.
+/// cancellation) runs what the original ran on timeout: <c>WhenAny</c> races branched on with
+/// <c>==</c>/<c>!=</c> (with or without <c>else</c>, a timeout branch that returns, throws, or logs
+/// and goes on), <c>WaitAsync(timeout[, token])</c> with or without a <c>catch (TimeoutException)</c>,
+/// <c>WaitAsync(token)</c>, <c>WhenAll(...).WaitAsync(timeout)</c>. Shapes that decide differently on
+/// timeout (<c>WaitAny</c>'s index, <c>Wait(t)</c>'s <c>bool</c>, a race used in <c>?:</c> or
+/// <c>switch</c>) are left to the developer; docs/rules/LEAK006.md lists them.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CancelAbandonedWorkCodeFixProvider))]
 [Shared]
