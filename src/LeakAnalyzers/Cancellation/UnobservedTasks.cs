@@ -97,4 +97,43 @@ internal static class UnobservedTasks
 
         return false;
     }
+
+    /// <summary>
+    /// <c>socket.CloseAsync(..., CancellationToken.None); socket.Dispose();</c>: disposing the
+    /// receiver right after starting the call ends its pending work, so nothing outlives the caller.
+    /// </summary>
+    public static bool EndedByDisposingReceiver(IInvocationOperation call)
+    {
+        if (call.Instance is null || HeldSymbol(call.Instance) is not { } receiver)
+        {
+            return false;
+        }
+
+        IOperation statement = call;
+        for (var depth = 0; depth < MaxStatementDepth && statement.Parent is { } parent && parent is not IBlockOperation; depth++)
+        {
+            statement = parent;
+        }
+
+        if (statement.Parent is not IBlockOperation block)
+        {
+            return false;
+        }
+
+        var index = block.Operations.IndexOf(statement);
+        return index >= 0 && index + 1 < block.Operations.Length &&
+               block.Operations[index + 1] is IExpressionStatementOperation { Operation: IInvocationOperation { Instance: { } disposed } dispose } &&
+               (OperationNavigation.IsDisposeMethod(dispose.TargetMethod) || dispose.TargetMethod is { Name: "Abort", Parameters.Length: 0 }) &&
+               SymbolEqualityComparer.Default.Equals(HeldSymbol(disposed), receiver);
+    }
+
+    private const int MaxStatementDepth = 16;
+
+    private static ISymbol? HeldSymbol(IOperation value) => OperationNavigation.SkipConversions(value) switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+        _ => null,
+    };
 }

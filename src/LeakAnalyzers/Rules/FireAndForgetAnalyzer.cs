@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using LeakAnalyzers.Cancellation;
-using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -36,7 +35,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         var verdict = Judge(context.Operation, types);
         foreach (var origin in verdict.Origins)
         {
-            if (ReceiverDisposedByNextStatement(origin))
+            if (UnobservedTasks.EndedByDisposingReceiver(origin))
             {
                 continue;
             }
@@ -48,42 +47,4 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
     /// <summary>The verdict for the task <paramref name="operation"/> leaves unobserved (quiet when it observes every task).</summary>
     internal static TokenVerdict Judge(IOperation operation, CancellationTypes types) =>
         UnobservedTasks.Find(operation, types) is { } task ? CancellationFlow.Judge(new[] { task }, types) : TokenVerdict.Quiet;
-
-    /// <summary>
-    /// <c>socket.CloseAsync(..., CancellationToken.None); socket.Dispose();</c>: disposing the
-    /// receiver right after starting the call ends its pending work, so nothing outlives the caller.
-    /// </summary>
-    private static bool ReceiverDisposedByNextStatement(IInvocationOperation call)
-    {
-        if (call.Instance is null || HeldSymbol(call.Instance) is not { } receiver)
-        {
-            return false;
-        }
-
-        IOperation statement = call;
-        for (var depth = 0; depth < MaxStatementDepth && statement.Parent is { } parent && parent is not IBlockOperation; depth++)
-        {
-            statement = parent;
-        }
-
-        if (statement.Parent is not IBlockOperation block)
-        {
-            return false;
-        }
-
-        var index = block.Operations.IndexOf(statement);
-        return index >= 0 && index + 1 < block.Operations.Length &&
-               block.Operations[index + 1] is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.Name: "Dispose" or "Close" or "Abort", Arguments.Length: 0, Instance: { } disposed } } &&
-               SymbolEqualityComparer.Default.Equals(HeldSymbol(disposed), receiver);
-    }
-
-    private const int MaxStatementDepth = 16;
-
-    private static ISymbol? HeldSymbol(IOperation value) => OperationNavigation.SkipConversions(value) switch
-    {
-        ILocalReferenceOperation local => local.Local,
-        IParameterReferenceOperation parameter => parameter.Parameter,
-        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
-        _ => null,
-    };
 }
