@@ -67,14 +67,22 @@ public sealed class HedgedRaceTests
 
                 return null;
             }
+        }
+        """);
 
-            async Task<decimal> OnlyOneOfTwoWaitedAsync(HttpClient http, string sku)
+    [Fact]
+    public Task A_race_whose_delay_path_waits_again_for_only_some_of_the_work_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Net.Http.Json;
+
+        class Prices
+        {
+            async Task<decimal> EuOrSlowAsync(HttpClient http, string sku)
             {
                 var eu = http.GetFromJsonAsync<decimal>("https://eu/" + sku);
                 var us = http.GetFromJsonAsync<decimal>("https://us/" + sku);
-                if (await [|Task.WhenAny(eu, us, Task.Delay(150))|] == eu)
+                if (await [|Task.WhenAny(eu, us, Task.Delay(150))|] != eu)
                 {
-                    return await eu;
+                    Console.WriteLine("slow");
                 }
 
                 return await eu;
