@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -12,15 +13,23 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace LeakAnalyzers.CodeFixes.Disposal;
 
 /// <summary>
-/// For a response lost by reassignment (a redirect) or by the next iteration of a retry loop
-/// whose last response is returned, <c>using</c> would dispose the returned response; the previous
-/// one is disposed where it is lost instead: <c>response.Dispose();</c> before the overwrite, or at
-/// the end of a <c>while (true)</c> body. The analyzer has checked that no path hands the value
-/// over first (hint <see cref="DisposalFixHint.DisposePrevious"/>).
+/// For a value lost by reassignment (a redirect) or by the next iteration of a loop that keeps
+/// the last value (a retry loop returning its last response, sources replaced in a loop and the
+/// last one kept), <c>using</c> would dispose the kept value; the previous one is disposed where it
+/// is lost instead: <c>response.Dispose();</c> before the overwrite, at the end of a
+/// <c>while (true)</c> body, or <c>response?.Dispose();</c> before the assignment in the loop.
+/// The analyzer has checked that no path hands the value over first (hint
+/// <see cref="DisposalFixHint.DisposePrevious"/>).
 /// </summary>
 internal static class DisposePreviousRewriter
 {
-    public const string Title = "Dispose the previous response before reassigning";
+    /// <summary>The light bulb title for a diagnostic of <paramref name="diagnosticId"/>.</summary>
+    public static string TitleFor(string diagnosticId) => diagnosticId switch
+    {
+        RuleIdentifiers.DisposePerRequestClient => "Dispose the previous client before reassigning",
+        RuleIdentifiers.DisposeCancellationTokenSource => "Dispose the previous source before reassigning",
+        _ => "Dispose the previous response before reassigning",
+    };
 
     /// <summary>The fixed document, or null when the rewrite does not apply.</summary>
     public static async Task<Document?> FixAsync(Document document, SyntaxNode target, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -37,9 +46,15 @@ internal static class DisposePreviousRewriter
             return null;
         }
 
+        if (!WellKnownTypes.Implements(held.Local.Type, model.Compilation.GetSpecialType(SpecialType.System_IDisposable)))
+        {
+            // Only IAsyncDisposable: an await DisposeAsync() is not offered here.
+            return null;
+        }
+
         var rewritten = diagnostic.AdditionalLocations.Count > 0
-            ? DisposeBeforeOverwrite(root, root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true), held.Local, model, cancellationToken)
-            : DisposeAtEndOfIteration(root, held.Statement, held.Local);
+            ? DisposeBeforeOverwrite(root, OverwriteNow(target, diagnostic, held.Local.Name, cancellationToken), held.Local, model, cancellationToken)
+            : DisposeAtEndOfIteration(root, held.Statement, held.Local) ?? DisposeBeforeAssignmentInLoop(root, held.Statement, held.Local, model, cancellationToken);
         return rewritten is null
             ? null
             : await Formatter.FormatAsync(document.WithSyntaxRoot(rewritten), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -66,9 +81,35 @@ internal static class DisposePreviousRewriter
         return null;
     }
 
-    private static SyntaxNode? DisposeBeforeOverwrite(SyntaxNode root, SyntaxNode overwriteNode, ILocalSymbol local, SemanticModel model, CancellationToken cancellationToken)
+    /// <summary>
+    /// The overwrite the analyzer reported, found in the current tree: earlier fixes of a Fix All
+    /// have moved it, so it is found as the same n-th assignment to the local after the creation
+    /// (fixes add <c>using</c> declarations and <c>Dispose()</c> calls, never assignments to it).
+    /// </summary>
+    private static AssignmentExpressionSyntax? OverwriteNow(SyntaxNode target, Diagnostic diagnostic, string localName, CancellationToken cancellationToken)
     {
-        if (overwriteNode.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is not { Parent: ExpressionStatementSyntax statement } overwrite ||
+        var reported = diagnostic.AdditionalLocations[0];
+        if (reported.SourceTree?.GetRoot(cancellationToken) is not { } reportedRoot ||
+            reportedRoot.FindNode(reported.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<AssignmentExpressionSyntax>() is not { } overwrite)
+        {
+            return null;
+        }
+
+        var index = AssignmentsAfter(reportedRoot.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true), localName).IndexOf(overwrite);
+        var current = AssignmentsAfter(target, localName);
+        return index >= 0 && index < current.Count ? current[index] : null;
+    }
+
+    private static List<AssignmentExpressionSyntax> AssignmentsAfter(SyntaxNode creation, string localName) =>
+        (creation.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? creation.SyntaxTree.GetRoot())
+            .DescendantNodes()
+            .OfType<AssignmentExpressionSyntax>()
+            .Where(assignment => assignment.SpanStart > creation.SpanStart && assignment.Left is IdentifierNameSyntax name && name.Identifier.ValueText == localName)
+            .ToList();
+
+    private static SyntaxNode? DisposeBeforeOverwrite(SyntaxNode root, SyntaxNode? overwriteNode, ILocalSymbol local, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (overwriteNode?.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is not { Parent: ExpressionStatementSyntax statement } overwrite ||
             overwrite.Right.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(name =>
                 name.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local)))
         {
@@ -76,7 +117,11 @@ internal static class DisposePreviousRewriter
             return null;
         }
 
-        var dispose = DisposeStatement(local, statement);
+        return InsertBefore(root, statement, DisposeStatement(local, statement));
+    }
+
+    private static SyntaxNode? InsertBefore(SyntaxNode root, StatementSyntax statement, StatementSyntax dispose)
+    {
         switch (statement.Parent)
         {
             case BlockSyntax block:
@@ -109,6 +154,113 @@ internal static class DisposePreviousRewriter
         }
 
         return root.ReplaceNode(body, body.WithStatements(body.Statements.Add(DisposeStatement(local, last))));
+    }
+
+    /// <summary>
+    /// <c>r?.Dispose();</c> before <c>r = X;</c> in a loop, <c>r</c> declared outside it: there <c>r</c> holds
+    /// the value of the previous iteration, or the null it was declared with - nothing else, because
+    /// no other statement writes it. A declaration without a value gets <c>= null</c>, so that
+    /// <c>r</c> can be read there.
+    /// </summary>
+    private static SyntaxNode? DisposeBeforeAssignmentInLoop(SyntaxNode root, StatementSyntax assignment, ILocalSymbol local, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (assignment is not ExpressionStatementSyntax ||
+            local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } declarator ||
+            declarator.Parent?.Parent is not LocalDeclarationStatementSyntax declarationStatement ||
+            !LoopsBetween(assignment, declarationStatement) ||
+            !(declarator.Initializer is null || IsNullOrDefault(declarator.Initializer.Value)) ||
+            IsWrittenElsewhere(local, declarator, assignment, model, cancellationToken))
+        {
+            return null;
+        }
+
+        var dispose = ExpressionStatement(ConditionalAccessExpression(IdentifierName(local.Name), InvocationExpression(MemberBindingExpression(IdentifierName("Dispose")))))
+            .WithLeadingTrivia(Layout.Indentation(assignment))
+            .WithTrailingTrivia(EndOfLine(Layout.NewLineOf(assignment)))
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        var withDispose = InsertBefore(root, assignment, dispose);
+        if (withDispose is null || declarator.Initializer is not null)
+        {
+            return withDispose;
+        }
+
+        // HttpResponseMessage response; becomes HttpResponseMessage? response = null;
+        // The insertion is after the declaration (inside a loop it does not contain): the declaration's span is unchanged.
+        var currentDeclaration = withDispose.FindNode(declaration.Span, getInnermostNodeForTie: true).FirstAncestorOrSelf<VariableDeclarationSyntax>();
+        if (currentDeclaration is null || currentDeclaration.Type.IsVar)
+        {
+            return null;
+        }
+
+        var type = currentDeclaration.Type;
+        if (local.Type.IsReferenceType && local.Type.NullableAnnotation == NullableAnnotation.NotAnnotated &&
+            model.GetNullableContext(declarator.SpanStart).AnnotationsEnabled())
+        {
+            type = NullableType(type.WithoutTrailingTrivia()).WithTrailingTrivia(type.GetTrailingTrivia());
+        }
+
+        var currentDeclarator = currentDeclaration.Variables[0];
+        var initialized = currentDeclaration
+            .WithType(type)
+            .WithVariables(SingletonSeparatedList(currentDeclarator
+                .WithIdentifier(currentDeclarator.Identifier.WithoutTrivia())
+                .WithInitializer(EqualsValueClause(LiteralExpression(SyntaxKind.NullLiteralExpression)).WithTrailingTrivia(currentDeclarator.Identifier.TrailingTrivia))));
+        return withDispose.ReplaceNode(currentDeclaration, initialized.WithAdditionalAnnotations(Formatter.Annotation));
+    }
+
+    /// <summary>A loop contains <paramref name="statement"/> but not <paramref name="declaration"/> (no function between).</summary>
+    private static bool LoopsBetween(SyntaxNode statement, SyntaxNode declaration)
+    {
+        foreach (var ancestor in statement.Ancestors())
+        {
+            if (ancestor.Span.Contains(declaration.Span) || ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax)
+            {
+                return false;
+            }
+
+            if (ancestor is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsNullOrDefault(ExpressionSyntax value) =>
+        value.IsKind(SyntaxKind.NullLiteralExpression) || value.IsKind(SyntaxKind.DefaultLiteralExpression) || value is DefaultExpressionSyntax ||
+        (value is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } suppressed && IsNullOrDefault(suppressed.Operand));
+
+    /// <summary>Any write to the local other than its declaration and <paramref name="assignment"/> (an assignment, <c>ref</c>/<c>out</c>, <c>++</c>).</summary>
+    private static bool IsWrittenElsewhere(ILocalSymbol local, VariableDeclaratorSyntax declarator, StatementSyntax assignment, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var function = declarator.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or CompilationUnitSyntax);
+        if (function is null)
+        {
+            return true;
+        }
+
+        foreach (var name in function.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (name.Identifier.ValueText != local.Name || assignment.Span.Contains(name.Span))
+            {
+                continue;
+            }
+
+            var written = name.Parent switch
+            {
+                AssignmentExpressionSyntax assigned => assigned.Left == name,
+                PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax or RefExpressionSyntax => true,
+                ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(SyntaxKind.None),
+                _ => false,
+            };
+            if (written && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsEndlessLoop(SyntaxNode? loop) => loop switch

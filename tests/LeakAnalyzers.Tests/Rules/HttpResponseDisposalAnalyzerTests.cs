@@ -839,7 +839,7 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """, test => test.LanguageVersion = LanguageVersion.CSharp7_3);
 
     [Fact]
-    public Task Fix_is_not_offered_when_the_local_is_reassigned() => VerifyFix.CodeFixAsync("""
+    public Task Dispose_previous_response_when_the_local_is_assigned_again() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task M(HttpClient client)
@@ -853,7 +853,8 @@ public sealed class HttpResponseDisposalAnalyzerTests
         {
             async Task M(HttpClient client)
             {
-                var response = await {|LEAK001:client.GetAsync("http://localhost/")|};
+                var response = await client.GetAsync("http://localhost/");
+                response.Dispose();
                 response = await {|LEAK001:client.GetAsync("http://localhost/b")|};
             }
         }
