@@ -109,32 +109,121 @@ internal static class DisposePreviousRewriter
 
     private static SyntaxNode? DisposeBeforeOverwrite(SyntaxNode root, SyntaxNode? overwriteNode, ILocalSymbol local, SemanticModel model, CancellationToken cancellationToken)
     {
-        if (overwriteNode?.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is not { Parent: ExpressionStatementSyntax statement } overwrite ||
-            overwrite.Right.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(name =>
-                name.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local)))
+        if (overwriteNode?.FirstAncestorOrSelf<AssignmentExpressionSyntax>() is not { Parent: ExpressionStatementSyntax statement } overwrite)
         {
-            // The new value is computed from the old one (a Location header read inline): disposing first would change it.
             return null;
         }
 
-        return InsertBefore(root, statement, DisposeStatement(local, statement));
+        var dispose = DisposeStatement(local, statement);
+        var reads = overwrite.Right.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Where(name =>
+            name.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local)).ToList();
+        if (reads.Count == 0)
+        {
+            return InsertBefore(root, statement, new[] { dispose });
+        }
+
+        // The new request is computed from the old response (response = await http.GetAsync(response.Headers.Location)):
+        // read that value into a local first, then dispose, then send.
+        if (ReadBeforehand(overwrite.Right, reads, model, cancellationToken) is not { } argument)
+        {
+            return null;
+        }
+
+        var name = LocalNames.Unique(PreferredName(argument.Expression, model, cancellationToken), statement, model);
+        var read = LocalDeclarationStatement(VariableDeclaration(
+                IdentifierName(Identifier(TriviaList(), SyntaxKind.VarKeyword, "var", "var", TriviaList())),
+                SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(argument.Expression.WithoutTrivia())))))
+            .WithLeadingTrivia(Layout.Indentation(statement))
+            .WithTrailingTrivia(EndOfLine(Layout.NewLineOf(statement)))
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        var send = statement.ReplaceNode(argument.Expression, IdentifierName(name).WithTriviaFrom(argument.Expression));
+        return InsertBefore(root, statement, new[] { read, dispose }, send);
     }
 
-    private static SyntaxNode? InsertBefore(SyntaxNode root, StatementSyntax statement, StatementSyntax dispose)
+    /// <summary>
+    /// The argument that reads the old value, when it alone does and can be evaluated first without
+    /// changing the program: an argument of the call that takes from the old value nothing
+    /// disposable (the value itself, its content: they would be disposed with it), after only a
+    /// simple receiver and simple arguments (names, literals, member accesses).
+    /// </summary>
+    private static ArgumentSyntax? ReadBeforehand(ExpressionSyntax right, List<IdentifierNameSyntax> reads, SemanticModel model, CancellationToken cancellationToken)
     {
+        // The argument of the call that makes the new value (the outermost one): what it evaluates first is checked below.
+        if (reads[0].Ancestors().OfType<ArgumentSyntax>().LastOrDefault(a => right.Span.Contains(a.Span)) is not { Parent: ArgumentListSyntax list } argument ||
+            !argument.RefKindKeyword.IsKind(SyntaxKind.None) ||
+            !reads.All(read => argument.Span.Contains(read.Span)) ||
+            argument.Expression.DescendantNodesAndSelf().Any(node => node is AnonymousFunctionExpressionSyntax) ||
+            reads.Any(read => IsDisposable(model.GetTypeInfo(ReadChain(read, argument), cancellationToken).Type, model)))
+        {
+            return null;
+        }
+
+        var receiverIsSimple = list.Parent switch
+        {
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => IsSimple(access.Expression),
+            InvocationExpressionSyntax { Expression: IdentifierNameSyntax } or ObjectCreationExpressionSyntax => true,
+            _ => false,
+        };
+        return receiverIsSimple && list.Arguments.TakeWhile(other => other != argument).All(other => IsSimple(other.Expression)) ? argument : null;
+    }
+
+    /// <summary>What is read from the value: <c>response.Headers.Location</c>, <c>await response.Content.ReadAsStringAsync()</c>.</summary>
+    private static ExpressionSyntax ReadChain(IdentifierNameSyntax read, ArgumentSyntax argument)
+    {
+        ExpressionSyntax chain = read;
+        while (chain != argument.Expression && chain.Parent is ExpressionSyntax parent &&
+               (parent is AwaitExpressionSyntax or ParenthesizedExpressionSyntax or ConditionalAccessExpressionSyntax or MemberBindingExpressionSyntax ||
+                (parent is MemberAccessExpressionSyntax access && access.Expression == chain) ||
+                (parent is InvocationExpressionSyntax invocation && invocation.Expression == chain) ||
+                parent.IsKind(SyntaxKind.SuppressNullableWarningExpression)))
+        {
+            chain = parent;
+        }
+
+        return chain;
+    }
+
+    private static bool IsSimple(ExpressionSyntax expression) => expression switch
+    {
+        IdentifierNameSyntax or ThisExpressionSyntax or BaseExpressionSyntax or LiteralExpressionSyntax => true,
+        MemberAccessExpressionSyntax access => IsSimple(access.Expression),
+        _ => false,
+    };
+
+    private static bool IsDisposable(ITypeSymbol? type, SemanticModel model) =>
+        type is null ||
+        WellKnownTypes.Implements(type, model.Compilation.GetSpecialType(SpecialType.System_IDisposable)) ||
+        WellKnownTypes.Implements(type, model.Compilation.GetTypeByMetadataName("System.IAsyncDisposable"));
+
+    /// <summary><c>location</c> for <c>response.Headers.Location</c>; otherwise the name for its type.</summary>
+    private static string PreferredName(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken) =>
+        expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: { Length: > 0 } member }
+            ? char.ToLowerInvariant(member[0]) + member.Substring(1)
+            : LocalNames.For(model.GetTypeInfo(expression, cancellationToken).Type);
+
+    /// <summary><paramref name="inserted"/> before <paramref name="statement"/> (which becomes <paramref name="replacement"/>, if given).</summary>
+    private static SyntaxNode? InsertBefore(SyntaxNode root, StatementSyntax statement, StatementSyntax[] inserted, StatementSyntax? replacement = null)
+    {
+        var statements = inserted.Append(replacement ?? statement);
         switch (statement.Parent)
         {
             case BlockSyntax block:
-                return root.ReplaceNode(block, block.WithStatements(block.Statements.Insert(block.Statements.IndexOf(statement), dispose)));
+                return root.ReplaceNode(block, block.WithStatements(ReplaceWith(block.Statements, statement, statements)));
             case SwitchSectionSyntax section:
-                return root.ReplaceNode(section, section.WithStatements(section.Statements.Insert(section.Statements.IndexOf(statement), dispose)));
+                return root.ReplaceNode(section, section.WithStatements(ReplaceWith(section.Statements, statement, statements)));
             case IfStatementSyntax or ElseClauseSyntax or WhileStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax or DoStatementSyntax:
-                // An embedded statement becomes a block holding both.
-                var wrapped = Block(dispose, statement.WithoutLeadingTrivia()).WithAdditionalAnnotations(Formatter.Annotation);
+                // An embedded statement becomes a block holding them all.
+                var wrapped = Block(inserted.Append((replacement ?? statement).WithoutLeadingTrivia())).WithAdditionalAnnotations(Formatter.Annotation);
                 return root.ReplaceNode(statement, wrapped.WithTrailingTrivia(statement.GetTrailingTrivia()));
             default:
                 return null;
         }
+    }
+
+    private static SyntaxList<StatementSyntax> ReplaceWith(SyntaxList<StatementSyntax> list, StatementSyntax statement, IEnumerable<StatementSyntax> statements)
+    {
+        var index = list.IndexOf(statement);
+        return list.RemoveAt(index).InsertRange(index, statements);
     }
 
     /// <summary>At the end of the body of a <c>while (true)</c>/<c>for (;;)</c> loop, which only a new iteration follows.</summary>
@@ -178,7 +267,7 @@ internal static class DisposePreviousRewriter
             .WithLeadingTrivia(Layout.Indentation(assignment))
             .WithTrailingTrivia(EndOfLine(Layout.NewLineOf(assignment)))
             .WithAdditionalAnnotations(Formatter.Annotation);
-        var withDispose = InsertBefore(root, assignment, dispose);
+        var withDispose = InsertBefore(root, assignment, new[] { dispose });
         if (withDispose is null || declarator.Initializer is not null)
         {
             return withDispose;

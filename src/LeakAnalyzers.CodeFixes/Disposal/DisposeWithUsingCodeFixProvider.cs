@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LeakAnalyzers.CodeFixes.Infrastructure;
@@ -86,6 +87,27 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
         // docs/rules/LEAK003.md: only LEAK003 (SDK clients) asks for "await using" where the client supports it.
         var preferAwaitUsing = diagnostic.Id == RuleIdentifiers.DisposePerRequestClient;
         var rewritten = UsingRewriter.Rewrite(root, creation, model, preferAwaitUsing, cancellationToken);
+        if (rewritten is not null)
+        {
+            return document.WithSyntaxRoot(rewritten);
+        }
+
+        // A call on one side of ?:, && or ||: turned into an if first, then captured inside it.
+        var marker = new SyntaxAnnotation();
+        if (BranchLowering.Lower(root, creation, model, marker, cancellationToken) is not { } lowered)
+        {
+            return null;
+        }
+
+        var loweredDocument = document.WithSyntaxRoot(lowered);
+        var loweredRoot = await loweredDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var loweredModel = await loweredDocument.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (loweredRoot is null || loweredModel is null || loweredRoot.GetAnnotatedNodes(marker).FirstOrDefault() is not ExpressionSyntax moved)
+        {
+            return null;
+        }
+
+        rewritten = UsingRewriter.Rewrite(loweredRoot, moved, loweredModel, preferAwaitUsing, cancellationToken);
         return rewritten is null ? null : document.WithSyntaxRoot(rewritten);
     }
 }

@@ -49,8 +49,12 @@ internal static class UsingRewriter
                 when assignment.Right == outer && model.GetSymbolInfo(discard, cancellationToken).Symbol is null or IDiscardSymbol:
                 return Capture(root, statement, value, replaced: null, model, style);
 
+            case AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax statement } assignment
+                when assignment.Right == outer && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
+                return DeclareLastValue(root, statement, assignment, model, style, cancellationToken);
+
             case AssignmentExpressionSyntax assignment when assignment.Right == outer:
-                // Assigned to an existing variable: a using declaration cannot take its place.
+                // Assigned to an existing variable in a larger expression: a using declaration cannot take its place.
                 return null;
 
             default:
@@ -140,6 +144,81 @@ internal static class UsingRewriter
             default:
                 return creation;
         }
+    }
+
+    /// <summary>
+    /// The last value of a local assigned again (<c>response = await X;</c>, nothing writes it
+    /// afterwards): a using variable is read-only, so the value gets a new one,
+    /// <c>using var response2 = await X;</c>, and the later uses in the same block are renamed. Only
+    /// where those uses certainly see this value: no loop between the assignment and the local's
+    /// declaration, no use after the assignment outside its block, no <c>goto</c>.
+    /// </summary>
+    private static SyntaxNode? DeclareLastValue(
+        SyntaxNode root,
+        ExpressionStatementSyntax statement,
+        AssignmentExpressionSyntax assignment,
+        SemanticModel model,
+        UsingStyle style,
+        CancellationToken cancellationToken)
+    {
+        if (!style.DeclarationsAllowed || statement.Parent is not BlockSyntax block ||
+            model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is not ILocalSymbol local ||
+            local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not { } declarator ||
+            !OnlyBlocksBetween(statement, declarator) ||
+            style.Choose(local.Type, statement, model) is var kind && kind == UsingKind.None ||
+            EndOfScopeChecks.IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
+            EndOfScopeChecks.IsUsedByReturnedWork(local, statement, model, cancellationToken) ||
+            EndOfScopeChecks.IsCapturedByAFunction(local, statement, model, cancellationToken))
+        {
+            return null;
+        }
+
+        var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? root;
+        var references = member.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(name => name.Identifier.ValueText == local.Name && !assignment.Left.Span.Contains(name.Span) &&
+                           SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+            .ToList();
+        var later = references.Where(name => name.SpanStart > statement.Span.End).ToList();
+
+        // Not where this is the local's only value (HttpResponseMessage r; r = await X;): its declaration would be left unused.
+        if ((declarator is VariableDeclaratorSyntax { Initializer: null } && later.Count == references.Count) ||
+            later.Any(name => !block.Span.Contains(name.Span) ||
+                              (!EndOfScopeChecks.IsInLinqLambda(name, model, cancellationToken) && EndOfScopeChecks.FlowsIntoUnawaitedWork(name, model, cancellationToken))) ||
+            member.DescendantNodes().Any(node => node is GotoStatementSyntax or LabeledStatementSyntax))
+        {
+            return null;
+        }
+
+        var name = LocalNames.Unique(local.Name, statement, model);
+        var declaration = UsingForms.UsingDeclaration(
+                VariableDeclaration(
+                    IdentifierName(Identifier(TriviaList(), SyntaxKind.VarKeyword, "var", "var", TriviaList())),
+                    SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(assignment.Right.WithoutTrivia())))),
+                kind)
+            .WithTriviaFrom(statement)
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        return root.ReplaceNodes(
+            later.Cast<SyntaxNode>().Append(statement),
+            (original, _) => original == statement ? declaration : IdentifierName(name).WithTriviaFrom(original));
+    }
+
+    /// <summary>Between <paramref name="statement"/> and the scope that declares <paramref name="declarator"/>: blocks, ifs, switches, no loop or function.</summary>
+    private static bool OnlyBlocksBetween(SyntaxNode statement, SyntaxNode declarator)
+    {
+        foreach (var ancestor in statement.Ancestors())
+        {
+            if (ancestor.Span.Contains(declarator.Span))
+            {
+                return true;
+            }
+
+            if (ancestor is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     private static SyntaxNode? RewriteDeclaration(

@@ -668,7 +668,7 @@ public sealed class PerValueOwnershipTests
         """);
 
     [Fact]
-    public Task Dispose_previous_is_not_offered_when_the_redirect_reads_the_old_response() => VerifyResponsesDisposePrevious.CodeFixAsync("""
+    public Task Dispose_previous_response_after_reading_the_redirect_location() => VerifyResponsesDisposePrevious.CodeFixAsync("""
         class C
         {
             async Task<HttpResponseMessage> M(HttpClient http, string url)
@@ -676,6 +676,7 @@ public sealed class PerValueOwnershipTests
                 var response = await [|http.GetAsync(url)|];
                 if ((int)response.StatusCode == 302)
                 {
+                    // follow the redirect once
                     response = await http.GetAsync(response.Headers.Location);
                 }
 
@@ -687,10 +688,46 @@ public sealed class PerValueOwnershipTests
         {
             async Task<HttpResponseMessage> M(HttpClient http, string url)
             {
-                var response = await [|http.GetAsync(url)|];
+                var response = await http.GetAsync(url);
                 if ((int)response.StatusCode == 302)
                 {
-                    response = await http.GetAsync(response.Headers.Location);
+                    var location = response.Headers.Location;
+                    response.Dispose();
+                    // follow the redirect once
+                    response = await http.GetAsync(location);
+                }
+
+                return response;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Dispose_previous_response_after_an_awaited_read_for_the_next_request() => VerifyResponsesDisposePrevious.CodeFixAsync("""
+        class C
+        {
+            async Task<HttpResponseMessage> M(HttpClient http, string url, string mirror)
+            {
+                var response = await [|http.GetAsync(url)|];
+                if (!response.IsSuccessStatusCode)
+                {
+                    response = await http.PostAsync(mirror, new StringContent(await response.Content.ReadAsStringAsync()));
+                }
+
+                return response;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<HttpResponseMessage> M(HttpClient http, string url, string mirror)
+            {
+                var response = await http.GetAsync(url);
+                if (!response.IsSuccessStatusCode)
+                {
+                    var stringContent = new StringContent(await response.Content.ReadAsStringAsync());
+                    response.Dispose();
+                    response = await http.PostAsync(mirror, stringContent);
                 }
 
                 return response;
