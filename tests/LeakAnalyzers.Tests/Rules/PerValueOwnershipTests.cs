@@ -622,6 +622,67 @@ public sealed class PerValueOwnershipTests
         """);
 
     [Fact]
+    public Task Fix_all_disposes_previous_sources_and_captures_chained_ones_across_documents() => VerifySourcesFix.CodeFixAsync("""
+        class Restarter
+        {
+            private CancellationTokenSource? _current;
+
+            void Restart(CancellationToken stopping, int times)
+            {
+                CancellationTokenSource? cts = null;
+                for (var i = 0; i < times; i++)
+                {
+                    cts = [|CancellationTokenSource.CreateLinkedTokenSource(stopping)|];
+                }
+
+                _current = cts;
+            }
+        }
+        """, """
+        class Restarter
+        {
+            private CancellationTokenSource? _current;
+
+            void Restart(CancellationToken stopping, int times)
+            {
+                CancellationTokenSource? cts = null;
+                for (var i = 0; i < times; i++)
+                {
+                    cts?.Dispose();
+                    cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                }
+
+                _current = cts;
+            }
+        }
+        """, test =>
+        {
+            test.TestState.Sources.Add("""
+            class Syncer
+            {
+                async Task SyncAsync(Func<CancellationToken, Task> sync, CancellationToken a, CancellationToken b)
+                {
+                    await sync([|CancellationTokenSource.CreateLinkedTokenSource(a, b)|].Token);
+                }
+            }
+            """);
+            test.FixedState.Sources.Add("""
+            class Syncer
+            {
+                async Task SyncAsync(Func<CancellationToken, Task> sync, CancellationToken a, CancellationToken b)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(a, b);
+                    await sync(cts.Token);
+                }
+            }
+            """);
+            // One pass per scope: the document scope fixes one document a pass.
+            test.NumberOfFixAllInDocumentIterations = 2;
+            test.NumberOfFixAllInProjectIterations = 1;
+            test.NumberOfFixAllIterations = 1;
+        });
+
+    [Fact]
     public Task Dispose_previous_client_before_the_overwrite_in_a_loop() => VerifyClientsUsing.CodeFixAsync("""
         using System.Net.Sockets;
 
