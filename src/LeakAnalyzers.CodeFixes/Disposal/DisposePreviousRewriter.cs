@@ -253,7 +253,7 @@ internal static class DisposePreviousRewriter
     /// </summary>
     private static SyntaxNode? DisposeBeforeAssignmentInLoop(SyntaxNode root, StatementSyntax assignment, ILocalSymbol local, SemanticModel model, CancellationToken cancellationToken)
     {
-        if (assignment is not ExpressionStatementSyntax ||
+        if (assignment is not ExpressionStatementSyntax || !local.Type.IsReferenceType ||
             local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } declarator ||
             declarator.Parent?.Parent is not LocalDeclarationStatementSyntax declarationStatement ||
             !LoopsBetween(assignment, declarationStatement) ||

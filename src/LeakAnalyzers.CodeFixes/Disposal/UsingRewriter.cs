@@ -167,8 +167,7 @@ internal static class UsingRewriter
             !OnlyBlocksBetween(statement, declarator) ||
             style.Choose(local.Type, statement, model) is var kind && kind == UsingKind.None ||
             EndOfScopeChecks.IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
-            EndOfScopeChecks.IsUsedByReturnedWork(local, statement, model, cancellationToken) ||
-            EndOfScopeChecks.IsCapturedByAFunction(local, statement, model, cancellationToken))
+            EndOfScopeChecks.IsUsedByReturnedWork(local, statement, model, cancellationToken))
         {
             return null;
         }
@@ -179,6 +178,12 @@ internal static class UsingRewriter
                            SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
             .ToList();
         var later = references.Where(name => name.SpanStart > statement.Span.End).ToList();
+        var function = EnclosingFunction(statement);
+        if (references.Any(name => EnclosingFunction(name) != function))
+        {
+            // A lambda or local function reads the local whenever it runs: after the rename it would see another value.
+            return null;
+        }
 
         // Not where this is the local's only value (HttpResponseMessage r; r = await X;): its declaration would be left unused.
         if ((declarator is VariableDeclaratorSyntax { Initializer: null } && later.Count == references.Count) ||
@@ -201,6 +206,9 @@ internal static class UsingRewriter
             later.Cast<SyntaxNode>().Append(statement),
             (original, _) => original == statement ? declaration : IdentifierName(name).WithTriviaFrom(original));
     }
+
+    private static SyntaxNode? EnclosingFunction(SyntaxNode node) =>
+        node.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax);
 
     /// <summary>Between <paramref name="statement"/> and the scope that declares <paramref name="declarator"/>: blocks, ifs, switches, no loop or function.</summary>
     private static bool OnlyBlocksBetween(SyntaxNode statement, SyntaxNode declarator)

@@ -900,6 +900,31 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """);
 
     [Fact]
+    public Task Fix_is_not_offered_when_a_lambda_reads_the_reassigned_local() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                response.Dispose();
+                response = await [|client.GetAsync("http://localhost/b")|];
+                await Task.Run(() => Console.WriteLine(response.StatusCode));
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                response.Dispose();
+                response = await [|client.GetAsync("http://localhost/b")|];
+                await Task.Run(() => Console.WriteLine(response.StatusCode));
+            }
+        }
+        """);
+
+    [Fact]
     public Task Fix_is_not_offered_for_a_value_assigned_in_a_branch_and_read_after_it() => VerifyFix.CodeFixAsync("""
         class C
         {
