@@ -84,7 +84,8 @@ internal static class DisposePreviousRewriter
     /// <summary>
     /// The overwrite the analyzer reported, found in the current tree: earlier fixes of a Fix All
     /// have moved it, so it is found as the same n-th assignment to the local after the creation
-    /// (fixes add <c>using</c> declarations and <c>Dispose()</c> calls, never assignments to it).
+    /// (a fix adds statements around its own creation, which comes earlier in the document, and
+    /// adds or removes no assignment to this local after this creation).
     /// </summary>
     private static AssignmentExpressionSyntax? OverwriteNow(SyntaxNode target, Diagnostic diagnostic, string localName, CancellationToken cancellationToken)
     {
