@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LeakAnalyzers.CodeFixes.Infrastructure;
@@ -13,9 +14,10 @@ namespace LeakAnalyzers.CodeFixes.Disposal;
 
 /// <summary>
 /// LEAK001/LEAK003/LEAK008: dispose the flagged object with a <c>using</c> declaration (or
-/// statement); for a response lost by reassignment, "Dispose the previous response before
-/// reassigning" instead. One provider per diagnostic ID, so <c>dotnet format</c> finds one fixer;
-/// the analyzer's hint (<see cref="DisposalFixHint"/>) decides which action a diagnostic gets.
+/// statement); for a value lost by reassignment or by the next iteration of a loop, "Dispose the
+/// previous ... before reassigning" instead. One provider per diagnostic ID, so <c>dotnet format</c>
+/// finds one fixer; the analyzer's hint (<see cref="DisposalFixHint"/>) decides which action a
+/// diagnostic gets.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DisposeWithUsingCodeFixProvider))]
 [Shared]
@@ -26,11 +28,13 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(RuleIdentifiers.DisposeHttpResponse, RuleIdentifiers.DisposePerRequestClient, RuleIdentifiers.DisposeCancellationTokenSource);
 
+    // Each diagnostic gets exactly one of the two actions, chosen by its hint, so Fix All applies to
+    // each diagnostic the action its hint selects, whichever action it was started from: dotnet
+    // format runs Fix All with the action of the first diagnostic it meets, and would otherwise leave
+    // every diagnostic that needs the other one.
     public override FixAllProvider GetFixAllProvider() =>
-        new SequentialFixAllProvider((document, target, diagnostic, equivalenceKey, cancellationToken) =>
-            equivalenceKey == DisposePreviousRewriter.Title
-                ? DisposePreviousRewriter.FixAsync(document, target, diagnostic, cancellationToken)
-                : DisposeWithUsingAsync(document, target, diagnostic, cancellationToken));
+        new SequentialFixAllProvider((document, target, diagnostic, _, cancellationToken) =>
+            Fix(document, target, diagnostic, DisposesPrevious(diagnostic), cancellationToken));
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -43,9 +47,8 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            var disposePrevious = diagnostic.Id == RuleIdentifiers.DisposeHttpResponse &&
-                                  diagnostic.Properties.TryGetValue(DisposalFixHint.Key, out var hint) && hint == DisposalFixHint.DisposePrevious;
-            var title = disposePrevious ? DisposePreviousRewriter.Title : UsingTitle;
+            var disposePrevious = DisposesPrevious(diagnostic);
+            var title = disposePrevious ? DisposePreviousRewriter.TitleFor(diagnostic.Id) : UsingTitle;
             if (await Fix(context.Document, target, diagnostic, disposePrevious, context.CancellationToken).ConfigureAwait(false) is not null)
             {
                 context.RegisterCodeFix(
@@ -57,6 +60,9 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
             }
         }
     }
+
+    private static bool DisposesPrevious(Diagnostic diagnostic) =>
+        diagnostic.Properties.TryGetValue(DisposalFixHint.Key, out var hint) && hint == DisposalFixHint.DisposePrevious;
 
     private static Task<Document?> Fix(Document document, SyntaxNode target, Diagnostic diagnostic, bool disposePrevious, CancellationToken cancellationToken) =>
         disposePrevious
@@ -81,6 +87,27 @@ public sealed class DisposeWithUsingCodeFixProvider : CodeFixProvider
         // docs/rules/LEAK003.md: only LEAK003 (SDK clients) asks for "await using" where the client supports it.
         var preferAwaitUsing = diagnostic.Id == RuleIdentifiers.DisposePerRequestClient;
         var rewritten = UsingRewriter.Rewrite(root, creation, model, preferAwaitUsing, cancellationToken);
+        if (rewritten is not null)
+        {
+            return document.WithSyntaxRoot(rewritten);
+        }
+
+        // A call on one side of ?:, && or ||: turned into an if first, then captured inside it.
+        var marker = new SyntaxAnnotation();
+        if (BranchLowering.Lower(root, creation, model, marker, cancellationToken) is not { } lowered)
+        {
+            return null;
+        }
+
+        var loweredDocument = document.WithSyntaxRoot(lowered);
+        var loweredRoot = await loweredDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var loweredModel = await loweredDocument.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (loweredRoot is null || loweredModel is null || loweredRoot.GetAnnotatedNodes(marker).FirstOrDefault() is not ExpressionSyntax moved)
+        {
+            return null;
+        }
+
+        rewritten = UsingRewriter.Rewrite(loweredRoot, moved, loweredModel, preferAwaitUsing, cancellationToken);
         return rewritten is null ? null : document.WithSyntaxRoot(rewritten);
     }
 }

@@ -49,44 +49,27 @@ internal static class UsingRewriter
                 when assignment.Right == outer && model.GetSymbolInfo(discard, cancellationToken).Symbol is null or IDiscardSymbol:
                 return Capture(root, statement, value, replaced: null, model, style);
 
+            case AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax statement } assignment
+                when assignment.Right == outer && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
+                return DeclareLastValue(root, statement, assignment, model, style, cancellationToken);
+
             case AssignmentExpressionSyntax assignment when assignment.Right == outer:
-                // Assigned to an existing variable: a using declaration cannot take its place.
+                // Assigned to an existing variable in a larger expression: a using declaration cannot take its place.
                 return null;
 
             default:
-                if (ExpressionBodyContaining(outer) is { } body)
+                if (ExpressionBodyToBlock.Containing(outer) is { } body)
                 {
-                    return CanEvaluateBefore(outer, body.Expression)
+                    return CapturePosition.CanEvaluateBefore(outer, body.Expression)
                         ? CaptureInExpressionBody(root, body.Owner, body.Expression, value, outer, model, style, cancellationToken)
                         : null;
                 }
 
                 var enclosing = outer.FirstAncestorOrSelf<StatementSyntax>();
-                return enclosing is not null && CanEvaluateBefore(outer, enclosing) && IsCapturableStatement(outer, enclosing)
+                return enclosing is not null && CapturePosition.CanEvaluateBefore(outer, enclosing) && CapturePosition.IsCapturableStatement(outer, enclosing)
                     ? Capture(root, enclosing, value, replaced: outer, model, style)
                     : null;
         }
-    }
-
-    /// <summary>The expression body (<c>=&gt; ...</c> of a method, local function or lambda) the expression is in, if no statement is closer.</summary>
-    private static (SyntaxNode Owner, ExpressionSyntax Expression)? ExpressionBodyContaining(ExpressionSyntax expression)
-    {
-        foreach (var ancestor in expression.Ancestors())
-        {
-            switch (ancestor)
-            {
-                case StatementSyntax:
-                    return null;
-                case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } arrow:
-                    return (arrow.Parent!, arrow.Expression);
-                case LambdaExpressionSyntax { ExpressionBody: { } lambdaBody } lambda when lambdaBody.Span.Contains(expression.Span):
-                    return (lambda, lambdaBody);
-                case MemberDeclarationSyntax:
-                    return null;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>
@@ -109,7 +92,7 @@ internal static class UsingRewriter
             : model.GetDeclaredSymbol(owner, cancellationToken) as IMethodSymbol;
         var kind = style.Choose(type, owner, model);
         if (kind == UsingKind.None || function is null ||
-            FlowsIntoUnawaitedWork(value, model, cancellationToken))
+            EndOfScopeChecks.FlowsIntoUnawaitedWork(value, model, cancellationToken))
         {
             return null;
         }
@@ -119,61 +102,19 @@ internal static class UsingRewriter
             IdentifierName(Identifier(TriviaList(), SyntaxKind.VarKeyword, "var", "var", TriviaList())),
             SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(value.WithoutTrivia()))));
 
-        var statements = new System.Collections.Generic.List<StatementSyntax>();
+        var statements = new List<StatementSyntax>();
         if (outer != bodyExpression)
         {
             var rest = bodyExpression.ReplaceNode(outer, IdentifierName(name)).WithoutTrivia();
-            statements.Add(ReturnsValue(function) ? ReturnStatement(rest) : ExpressionStatement(rest));
+            statements.Add(ExpressionBodyToBlock.ReturnsValue(function) ? ReturnStatement(rest) : ExpressionStatement(rest));
         }
 
         var newLine = Layout.NewLineOf(owner);
         StatementSyntax usingStatement = style.DeclarationsAllowed
-            ? UsingDeclaration(declaration, kind)
-            : UsingStatement(MultilineBlock(statements, newLine)).WithDeclaration(declaration).WithAwaitKeyword(AwaitKeyword(kind));
-        var block = MultilineBlock(style.DeclarationsAllowed ? new[] { usingStatement }.Concat(statements) : new[] { usingStatement }, newLine);
-
-        switch (owner)
-        {
-            case MethodDeclarationSyntax method:
-                return root.ReplaceNode(method, method
-                    .WithExpressionBody(null)
-                    .WithSemicolonToken(default)
-                    .WithBody(block.WithTrailingTrivia(method.SemicolonToken.TrailingTrivia))
-                    .WithParameterList(method.ParameterList.WithTrailingTrivia(EndOfLine(Layout.NewLineOf(method))))
-                    .WithAdditionalAnnotations(Formatter.Annotation));
-            case LocalFunctionStatementSyntax localFunction:
-                return root.ReplaceNode(localFunction, localFunction
-                    .WithExpressionBody(null)
-                    .WithSemicolonToken(default)
-                    .WithBody(block.WithTrailingTrivia(localFunction.SemicolonToken.TrailingTrivia))
-                    .WithParameterList(localFunction.ParameterList.WithTrailingTrivia(EndOfLine(Layout.NewLineOf(localFunction))))
-                    .WithAdditionalAnnotations(Formatter.Annotation));
-            case LambdaExpressionSyntax lambda:
-                return root.ReplaceNode(lambda, lambda
-                    .WithArrowToken(lambda.ArrowToken.WithTrailingTrivia(EndOfLine(newLine)))
-                    .WithExpressionBody(null)
-                    .WithBlock(block)
-                    .WithAdditionalAnnotations(Formatter.Annotation));
-            default:
-                return null;
-        }
-    }
-
-    /// <summary>Whether <c>=&gt; expr</c> returns <c>expr</c>'s value (not for void, async Task or async ValueTask).</summary>
-    private static bool ReturnsValue(IMethodSymbol function)
-    {
-        if (function.ReturnsVoid)
-        {
-            return false;
-        }
-
-        if (!function.IsAsync)
-        {
-            return true;
-        }
-
-        var returnType = function.ReturnType.OriginalDefinition.ToDisplayString();
-        return returnType is not ("System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask");
+            ? UsingForms.UsingDeclaration(declaration, kind)
+            : UsingStatement(Layout.MultilineBlock(statements, newLine)).WithDeclaration(declaration).WithAwaitKeyword(UsingForms.AwaitKeyword(kind));
+        var block = Layout.MultilineBlock(style.DeclarationsAllowed ? new[] { usingStatement }.Concat(statements) : new[] { usingStatement }, newLine);
+        return ExpressionBodyToBlock.Replace(root, owner, block);
     }
 
     /// <summary>The expression whose value is the disposable: the creation, or the <c>await</c> of it.</summary>
@@ -205,6 +146,89 @@ internal static class UsingRewriter
         }
     }
 
+    /// <summary>
+    /// The last value of a local assigned again (<c>response = await X;</c>, nothing writes it
+    /// afterwards): a using variable is read-only, so the value gets a new one,
+    /// <c>using var response2 = await X;</c>, and the later uses in the same block are renamed. Only
+    /// where those uses certainly see this value: no loop between the assignment and the local's
+    /// declaration, no use after the assignment outside its block, no <c>goto</c>.
+    /// </summary>
+    private static SyntaxNode? DeclareLastValue(
+        SyntaxNode root,
+        ExpressionStatementSyntax statement,
+        AssignmentExpressionSyntax assignment,
+        SemanticModel model,
+        UsingStyle style,
+        CancellationToken cancellationToken)
+    {
+        if (!style.DeclarationsAllowed || statement.Parent is not BlockSyntax block ||
+            model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is not ILocalSymbol local ||
+            local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not { } declarator ||
+            !OnlyBlocksBetween(statement, declarator) ||
+            style.Choose(local.Type, statement, model) is var kind && kind == UsingKind.None ||
+            EndOfScopeChecks.IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
+            EndOfScopeChecks.IsUsedByReturnedWork(local, statement, model, cancellationToken))
+        {
+            return null;
+        }
+
+        var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax and not GlobalStatementSyntax) ?? root;
+        var references = member.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(name => name.Identifier.ValueText == local.Name && !assignment.Left.Span.Contains(name.Span) &&
+                           SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
+            .ToList();
+        var later = references.Where(name => name.SpanStart > statement.Span.End).ToList();
+        var function = EnclosingFunction(statement);
+        if (references.Any(name => EnclosingFunction(name) != function))
+        {
+            // A lambda or local function reads the local whenever it runs: after the rename it would see another value.
+            return null;
+        }
+
+        // Not where this is the local's only value (HttpResponseMessage r; r = await X;): its declaration would be left unused.
+        if ((declarator is VariableDeclaratorSyntax { Initializer: null } && later.Count == references.Count) ||
+            later.Any(name => !block.Span.Contains(name.Span) ||
+                              (!EndOfScopeChecks.IsInLinqLambda(name, model, cancellationToken) && EndOfScopeChecks.FlowsIntoUnawaitedWork(name, model, cancellationToken))) ||
+            member.DescendantNodes().Any(node => node is GotoStatementSyntax or LabeledStatementSyntax))
+        {
+            return null;
+        }
+
+        var name = LocalNames.Unique(local.Name, statement, model);
+        var declaration = UsingForms.UsingDeclaration(
+                VariableDeclaration(
+                    IdentifierName(Identifier(TriviaList(), SyntaxKind.VarKeyword, "var", "var", TriviaList())),
+                    SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(assignment.Right.WithoutTrivia())))),
+                kind)
+            .WithTriviaFrom(statement)
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        return root.ReplaceNodes(
+            later.Cast<SyntaxNode>().Append(statement),
+            (original, _) => original == statement ? declaration : IdentifierName(name).WithTriviaFrom(original));
+    }
+
+    private static SyntaxNode? EnclosingFunction(SyntaxNode node) =>
+        node.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax);
+
+    /// <summary>Between <paramref name="statement"/> and the scope that declares <paramref name="declarator"/>: blocks, ifs, switches, no loop or function.</summary>
+    private static bool OnlyBlocksBetween(SyntaxNode statement, SyntaxNode declarator)
+    {
+        foreach (var ancestor in statement.Ancestors())
+        {
+            if (ancestor.Span.Contains(declarator.Span))
+            {
+                return true;
+            }
+
+            if (ancestor is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
     private static SyntaxNode? RewriteDeclaration(
         SyntaxNode root,
         LocalDeclarationStatementSyntax statement,
@@ -217,10 +241,10 @@ internal static class UsingRewriter
         var kind = style.Choose(local?.Type, statement, model);
         if (local is null ||
             kind == UsingKind.None ||
-            IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
-            IsUsedByReturnedWork(local, statement, model, cancellationToken) ||
-            IsCapturedByAFunction(local, statement, model, cancellationToken) ||
-            ReferencesOf(local, statement, model, cancellationToken).Any(reference => !IsInLinqLambda(reference, model, cancellationToken) && FlowsIntoUnawaitedWork(reference, model, cancellationToken)))
+            EndOfScopeChecks.IsWrittenAfterDeclaration(local, statement, model, cancellationToken) ||
+            EndOfScopeChecks.IsUsedByReturnedWork(local, statement, model, cancellationToken) ||
+            EndOfScopeChecks.IsCapturedByAFunction(local, statement, model, cancellationToken) ||
+            EndOfScopeChecks.ReferencesOf(local, statement, model, cancellationToken).Any(reference => !EndOfScopeChecks.IsInLinqLambda(reference, model, cancellationToken) && EndOfScopeChecks.FlowsIntoUnawaitedWork(reference, model, cancellationToken)))
         {
             // A using variable is read-only, so reassigning it would no longer compile; and
             // disposing it at the end of the scope would pull it from under work that may
@@ -238,7 +262,7 @@ internal static class UsingRewriter
             return root.ReplaceNode(statement, usingDeclaration);
         }
 
-        return WrapRestOfScope(root, statement, statement.Declaration.WithoutTrivia(), replacement: null, kind);
+        return UsingForms.WrapRestOfScope(root, statement, statement.Declaration.WithoutTrivia(), replacement: null, kind);
     }
 
     /// <summary>Declares <c>using var name = value;</c> before <paramref name="statement"/> (replacing it when <paramref name="replaced"/> is null).</summary>
@@ -247,7 +271,7 @@ internal static class UsingRewriter
         var type = model.GetTypeInfo(value).Type;
         var kind = style.Choose(type, statement, model);
         if (kind == UsingKind.None ||
-            FlowsIntoUnawaitedWork(value, model, CancellationToken.None))
+            EndOfScopeChecks.FlowsIntoUnawaitedWork(value, model, CancellationToken.None))
         {
             // return Call(resource) from a non-async method, or _ = Call(resource), leaves work running on the resource.
             return null;
@@ -261,10 +285,10 @@ internal static class UsingRewriter
 
         if (!style.DeclarationsAllowed || statement.Parent is SwitchSectionSyntax)
         {
-            return WrapRestOfScope(root, statement, declaration, rewritten, kind);
+            return UsingForms.WrapRestOfScope(root, statement, declaration, rewritten, kind);
         }
 
-        var usingDeclaration = UsingDeclaration(declaration, kind)
+        var usingDeclaration = UsingForms.UsingDeclaration(declaration, kind)
             .WithLeadingTrivia(statement.GetLeadingTrivia())
             .WithTrailingTrivia(rewritten is null ? statement.GetTrailingTrivia() : TriviaList(EndOfLine(Layout.NewLineOf(statement))))
             .WithAdditionalAnnotations(Formatter.Annotation);
@@ -272,7 +296,7 @@ internal static class UsingRewriter
         {
             return statement.Parent is BlockSyntax or GlobalStatementSyntax
                 ? root.ReplaceNode(statement, usingDeclaration)
-                : root.ReplaceNode(statement, MultilineBlock(new[] { usingDeclaration.WithoutTrivia() }, Layout.NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
+                : root.ReplaceNode(statement, Layout.MultilineBlock(new[] { usingDeclaration.WithoutTrivia() }, Layout.NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
         }
 
         rewritten = rewritten.WithLeadingTrivia(Layout.Indentation(statement));
@@ -284,324 +308,7 @@ internal static class UsingRewriter
                 return root.ReplaceNode(global, new SyntaxNode[] { GlobalStatement(usingDeclaration), global.WithStatement(rewritten) });
             default:
                 // An embedded statement (if (x) Foo(...);) gets a block to hold the declaration.
-                return root.ReplaceNode(statement, MultilineBlock(new[] { usingDeclaration.WithoutTrivia(), rewritten.WithoutTrivia() }, Layout.NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
-        }
-    }
-
-    /// <summary><c>using (declaration) { statement'; rest of the block or switch section }</c>.</summary>
-    private static SyntaxNode? WrapRestOfScope(SyntaxNode root, StatementSyntax statement, VariableDeclarationSyntax declaration, StatementSyntax? replacement, UsingKind kind)
-    {
-        SyntaxList<StatementSyntax> statements;
-        switch (statement.Parent)
-        {
-            case BlockSyntax block:
-                statements = block.Statements;
-                break;
-            case SwitchSectionSyntax section:
-                statements = section.Statements;
-                break;
-            default:
-                return null;
-        }
-
-        var index = statements.IndexOf(statement);
-        var rest = statements.Skip(index + 1).ToList();
-        if (rest.Any(s => s is LocalFunctionStatementSyntax or LabeledStatementSyntax))
-        {
-            // Moving these into a nested block would hide them from code outside it.
-            return null;
-        }
-
-        var body = replacement is null ? rest : new[] { replacement.WithoutLeadingTrivia() }.Concat(rest).ToList();
-        var usingStatement = UsingStatement(Block(body))
-            .WithDeclaration(declaration)
-            .WithAwaitKeyword(AwaitKeyword(kind))
-            .WithLeadingTrivia(statement.GetLeadingTrivia())
-            .WithTrailingTrivia(rest.Count > 0 ? rest[rest.Count - 1].GetTrailingTrivia() : statement.GetTrailingTrivia())
-            .WithAdditionalAnnotations(Formatter.Annotation);
-        var newStatements = statements.Take(index).Append(usingStatement);
-        return statement.Parent switch
-        {
-            BlockSyntax block => root.ReplaceNode(block, block.WithStatements(List(newStatements))),
-            SwitchSectionSyntax section => root.ReplaceNode(section, section.WithStatements(List(newStatements))),
-            _ => null,
-        };
-    }
-
-    /// <summary>
-    /// Moving <paramref name="expression"/> in front of <paramref name="statement"/> keeps its meaning only
-    /// when the statement always evaluates it exactly once: not in a lambda, a conditional branch,
-    /// the right side of <c>&amp;&amp;</c>/<c>||</c>/<c>??</c>, or a loop condition.
-    /// </summary>
-    private static bool CanEvaluateBefore(ExpressionSyntax expression, SyntaxNode stop)
-    {
-        SyntaxNode child = expression;
-        for (var parent = expression.Parent; parent is not null && child != stop; child = parent, parent = parent.Parent)
-        {
-            switch (parent)
-            {
-                case AnonymousFunctionExpressionSyntax:
-                case ConditionalExpressionSyntax conditional when child != conditional.Condition:
-                case BinaryExpressionSyntax binary when child == binary.Right &&
-                     binary.Kind() is SyntaxKind.LogicalAndExpression or SyntaxKind.LogicalOrExpression or SyntaxKind.CoalesceExpression:
-                case AssignmentExpressionSyntax coalesceAssignment when coalesceAssignment.IsKind(SyntaxKind.CoalesceAssignmentExpression) && child == coalesceAssignment.Right:
-                case ConditionalAccessExpressionSyntax conditionalAccess when child == conditionalAccess.WhenNotNull:
-                case SwitchExpressionArmSyntax:
-                case QueryExpressionSyntax:
-                case QueryBodySyntax:
-                    return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Statements that evaluate <paramref name="expression"/> exactly once, so it can be captured before them.</summary>
-    private static bool IsCapturableStatement(ExpressionSyntax expression, StatementSyntax statement)
-    {
-        SyntaxNode child = expression;
-        while (child.Parent is not null && child.Parent != statement)
-        {
-            child = child.Parent;
-        }
-
-        return statement switch
-        {
-            ExpressionStatementSyntax or ReturnStatementSyntax or ThrowStatementSyntax or YieldStatementSyntax => true,
-            LocalDeclarationStatementSyntax declaration => declaration.UsingKeyword.IsKind(SyntaxKind.None) && !declaration.IsConst,
-            IfStatementSyntax ifStatement => child == ifStatement.Condition,
-            SwitchStatementSyntax switchStatement => child == switchStatement.Expression,
-            ForEachStatementSyntax forEach => child == forEach.Expression,
-            _ => false,
-        };
-    }
-
-    private static bool IsWrittenAfterDeclaration(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
-    {
-        var scope = declaration.Parent;
-        if (scope is null)
-        {
-            return true;
-        }
-
-        foreach (var identifier in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
-        {
-            if (identifier.Identifier.ValueText != local.Name || identifier.SpanStart < declaration.Span.End)
-            {
-                continue;
-            }
-
-            var written = identifier.Parent switch
-            {
-                AssignmentExpressionSyntax assignment => assignment.Left == identifier,
-                PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => true,
-                ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword),
-                RefExpressionSyntax => true,
-                _ => false,
-            };
-            if (written && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>A lambda or local function declared after <paramref name="declaration"/> reads the local.</summary>
-    private static bool IsCapturedByAFunction(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
-    {
-        var scope = declaration.Parent;
-        if (scope is null)
-        {
-            return false;
-        }
-
-        foreach (var function in scope.DescendantNodes().Where(node => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
-        {
-            if (IsLinqLambda(function, model, cancellationToken))
-            {
-                // ids.Select(id => LoadAsync(id, cts.Token)) runs when the sequence is consumed, in this
-                // method (await Task.WhenAll(tasks)); a returned sequence is caught by IsUsedByReturnedWork.
-                continue;
-            }
-
-            foreach (var identifier in function.DescendantNodes().OfType<IdentifierNameSyntax>())
-            {
-                if (identifier.Identifier.ValueText == local.Name &&
-                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>A lambda passed straight to a System.Linq.Enumerable method (Select, Where, ...).</summary>
-    private static bool IsLinqLambda(SyntaxNode function, SemanticModel model, CancellationToken cancellationToken) =>
-        function is AnonymousFunctionExpressionSyntax { Parent: ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax call } } &&
-        model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { ContainingType: { } type } &&
-        type.ToDisplayString() == "System.Linq.Enumerable";
-
-    /// <summary>The reference is inside a LINQ lambda (and no other function between).</summary>
-    private static bool IsInLinqLambda(SyntaxNode reference, SemanticModel model, CancellationToken cancellationToken) =>
-        reference.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) is { } function &&
-        IsLinqLambda(function, model, cancellationToken);
-
-    /// <summary>The identifiers after <paramref name="declaration"/> in its scope that read the local.</summary>
-    private static IEnumerable<IdentifierNameSyntax> ReferencesOf(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken) =>
-        declaration.Parent is not { } scope
-            ? Enumerable.Empty<IdentifierNameSyntax>()
-            : scope.DescendantNodes().OfType<IdentifierNameSyntax>().Where(identifier =>
-                identifier.SpanStart >= declaration.Span.End &&
-                identifier.Identifier.ValueText == local.Name &&
-                SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
-
-    /// <summary>
-    /// Within its statement, <paramref name="use"/> flows into a task that is neither awaited nor
-    /// waited on (<c>_ = WorkAsync(client)</c>, <c>var t = LoadAsync(cts.Token); return t;</c>):
-    /// disposing at the end of the scope would pull the object from under that work.
-    /// </summary>
-    private static bool FlowsIntoUnawaitedWork(SyntaxNode use, SemanticModel model, CancellationToken cancellationToken)
-    {
-        var pending = false;
-        for (var node = use.Parent; node is ExpressionSyntax or ArgumentSyntax or ArgumentListSyntax or EqualsValueClauseSyntax or VariableDeclaratorSyntax or VariableDeclarationSyntax; node = node.Parent)
-        {
-            switch (node)
-            {
-                case AwaitExpressionSyntax:
-                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" or "Wait" or "GetAwaiter" }:
-                    pending = false;
-                    break;
-                case AnonymousFunctionExpressionSyntax:
-                    return pending;
-                case ExpressionSyntax expression when IsAwaitable(model.GetTypeInfo(expression, cancellationToken).Type):
-                    pending = true;
-                    break;
-            }
-        }
-
-        return pending;
-    }
-
-    private static bool IsAwaitable(ITypeSymbol? type) =>
-        type is not null && type.SpecialType == SpecialType.None && type.GetMembers("GetAwaiter").Length > 0;
-
-    /// <summary>A non-async function that returns an expression using the local (a task still running on it).</summary>
-    private static bool IsUsedByReturnedWork(ILocalSymbol local, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
-    {
-        var function = declaration.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
-        if (function is null or CompilationUnitSyntax || IsInAsyncFunction(declaration))
-        {
-            return false;
-        }
-
-        foreach (var returned in function.DescendantNodes().OfType<ReturnStatementSyntax>())
-        {
-            if (returned.Expression is null ||
-                (returned.FirstAncestorOrSelf<SyntaxNode>(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) is { } nested && nested != function) ||
-                !IsDeferredWork(model.GetTypeInfo(returned.Expression, cancellationToken).Type))
-            {
-                continue;
-            }
-
-            foreach (var identifier in returned.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
-            {
-                if (identifier.Identifier.ValueText == local.Name &&
-                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Values that keep running or evaluating after the method returns: tasks (anything awaitable), lazy sequences, delegates.</summary>
-    private static bool IsDeferredWork(ITypeSymbol? type) =>
-        type is not null &&
-        (type.TypeKind == TypeKind.Delegate ||
-         IsAwaitable(type) ||
-         type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T ||
-         type.Name == "IAsyncEnumerable");
-
-    private static LocalDeclarationStatementSyntax UsingDeclaration(VariableDeclarationSyntax declaration, UsingKind kind) =>
-        LocalDeclarationStatement(declaration)
-            .WithAwaitKeyword(AwaitKeyword(kind))
-            .WithUsingKeyword(Token(SyntaxKind.UsingKeyword));
-
-    private static SyntaxToken AwaitKeyword(UsingKind kind) =>
-        kind == UsingKind.AwaitUsing ? Token(SyntaxKind.AwaitKeyword) : default;
-
-    /// <summary>A block with each brace and statement on its own line; the formatter then indents it.</summary>
-    private static BlockSyntax MultilineBlock(System.Collections.Generic.IEnumerable<StatementSyntax> statements, string newLine) =>
-        Block(
-                Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(EndOfLine(newLine)),
-                List(statements.Select(statement => statement.WithTrailingTrivia(EndOfLine(newLine)))),
-                Token(SyntaxKind.CloseBraceToken))
-            .WithAdditionalAnnotations(Formatter.Annotation);
-
-    /// <summary>Inside an async method, local function or lambda (top-level statements may always await).</summary>
-    private static bool IsInAsyncFunction(SyntaxNode position)
-    {
-        foreach (var ancestor in position.AncestorsAndSelf())
-        {
-            switch (ancestor)
-            {
-                case AnonymousFunctionExpressionSyntax function:
-                    return function.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
-                case LocalFunctionStatementSyntax localFunction:
-                    return localFunction.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                case BaseMethodDeclarationSyntax method:
-                    return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                case AccessorDeclarationSyntax:
-                    return false;
-                case CompilationUnitSyntax:
-                    return true;
-            }
-        }
-
-        return false;
-    }
-
-    private enum UsingKind
-    {
-        None,
-        Using,
-        AwaitUsing,
-    }
-
-    /// <summary>What the language version allows and which form the rule asks for.</summary>
-    private readonly struct UsingStyle
-    {
-        public UsingStyle(bool declarationsAllowed, bool preferAwaitUsing)
-        {
-            DeclarationsAllowed = declarationsAllowed;
-            PreferAwaitUsing = preferAwaitUsing;
-        }
-
-        /// <summary>C# 8: using declarations and <c>await using</c>.</summary>
-        public bool DeclarationsAllowed { get; }
-
-        public bool PreferAwaitUsing { get; }
-
-        public UsingKind Choose(ITypeSymbol? type, SyntaxNode position, SemanticModel model)
-        {
-            if (type is null)
-            {
-                return UsingKind.None;
-            }
-
-            var asyncDisposable = model.Compilation.GetTypeByMetadataName("System.IAsyncDisposable");
-            if (PreferAwaitUsing && DeclarationsAllowed && WellKnownTypes.Implements(type, asyncDisposable) && UsingRewriter.IsInAsyncFunction(position))
-            {
-                return UsingKind.AwaitUsing;
-            }
-
-            return WellKnownTypes.Implements(type, model.Compilation.GetSpecialType(SpecialType.System_IDisposable)) ? UsingKind.Using : UsingKind.None;
+                return root.ReplaceNode(statement, Layout.MultilineBlock(new[] { usingDeclaration.WithoutTrivia(), rewritten.WithoutTrivia() }, Layout.NewLineOf(statement)).WithTrailingTrivia(statement.GetTrailingTrivia()));
         }
     }
 }

@@ -1,7 +1,9 @@
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace LeakAnalyzers.CodeFixes.Infrastructure;
@@ -31,4 +33,12 @@ internal static class Layout
         var endOfLine = node.GetTrailingTrivia().Concat(node.SyntaxTree.GetRoot().DescendantTrivia()).FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia) ? endOfLine.ToFullString() : "\n";
     }
+
+    /// <summary>A block with each brace and statement on its own line; the formatter then indents it.</summary>
+    public static BlockSyntax MultilineBlock(IEnumerable<StatementSyntax> statements, string newLine) =>
+        Block(
+                Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(EndOfLine(newLine)),
+                List(statements.Select(statement => statement.WithTrailingTrivia(EndOfLine(newLine)))),
+                Token(SyntaxKind.CloseBraceToken))
+            .WithAdditionalAnnotations(Formatter.Annotation);
 }

@@ -155,7 +155,7 @@ internal static class DisposalAnalysis
             return DisposalOutcome.Escapes;
         }
 
-        if (disposals.Count == 0 && escapes.Count == 0)
+        if (disposals.Count == 0 && escapes.Count == 0 && overwrites.Count == 0)
         {
             return DisposalOutcome.LeaksFromLocal;
         }
@@ -163,7 +163,7 @@ internal static class DisposalAnalysis
         var graph = GetGraph(memberGraph, declaringFunction);
         if (graph is null)
         {
-            return escapes.Count > 0 ? DisposalOutcome.Escapes : DisposalOutcome.Disposed;
+            return escapes.Count > 0 ? DisposalOutcome.Escapes : disposals.Count > 0 ? DisposalOutcome.Disposed : DisposalOutcome.LeaksFromLocal;
         }
 
         var handledAt = disposals;

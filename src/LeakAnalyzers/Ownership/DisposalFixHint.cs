@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LeakAnalyzers.Ownership;
 
@@ -27,6 +28,9 @@ internal static class DisposalFixHint
         {
             DisposalOutcome.LostByReassignment => verdict.PreviousCanBeDisposed ? DisposePrevious : None,
             DisposalOutcome.LostAtIterationEnd when verdict.EscapesOnSomePath => verdict.PreviousCanBeDisposed ? DisposePrevious : None,
+
+            // r = X; in a loop, r declared outside it (disposed after the loop): a using cannot hold r.
+            DisposalOutcome.LostAtIterationEnd when verdict.LostAt is AssignmentExpressionSyntax => verdict.PreviousCanBeDisposed ? DisposePrevious : None,
             _ when verdict.EscapesOnSomePath => None,
             _ => Using,
         };

@@ -43,9 +43,20 @@ public sealed class CancellationTokenSourceDisposalAnalyzerTests
     public Task Chained_and_discarded_sources_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
-            Task M(CancellationToken a, CancellationToken b)
+            void M(CancellationToken a, CancellationToken b)
             {
                 [|CancellationTokenSource.CreateLinkedTokenSource(a, b)|].Cancel();
+                _ = [|new CancellationTokenSource()|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Source_created_inline_in_a_returned_task_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            Task M(CancellationToken a, CancellationToken b)
+            {
                 return Task.Delay(10, [|CancellationTokenSource.CreateLinkedTokenSource(a, b)|].Token);
             }
         }

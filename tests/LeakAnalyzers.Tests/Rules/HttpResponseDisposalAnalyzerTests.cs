@@ -839,7 +839,7 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """, test => test.LanguageVersion = LanguageVersion.CSharp7_3);
 
     [Fact]
-    public Task Fix_is_not_offered_when_the_local_is_reassigned() => VerifyFix.CodeFixAsync("""
+    public Task Fix_disposes_each_value_of_a_local_assigned_again() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task M(HttpClient client)
@@ -853,8 +853,104 @@ public sealed class HttpResponseDisposalAnalyzerTests
         {
             async Task M(HttpClient client)
             {
-                var response = await {|LEAK001:client.GetAsync("http://localhost/")|};
-                response = await {|LEAK001:client.GetAsync("http://localhost/b")|};
+                var response = await client.GetAsync("http://localhost/");
+                response.Dispose();
+                using var response2 = await client.GetAsync("http://localhost/b");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_declares_a_using_local_for_the_last_value_of_a_local_and_renames_its_uses() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<int> M(HttpClient client, bool retry)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                if (retry)
+                {
+                    // once more
+                    response = await [|client.GetAsync("http://localhost/b")|];
+                    status = (int)response.StatusCode;
+                }
+
+                return status;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<int> M(HttpClient client, bool retry)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                if (retry)
+                {
+                    // once more
+                    using var response2 = await client.GetAsync("http://localhost/b");
+                    status = (int)response2.StatusCode;
+                }
+
+                return status;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_is_not_offered_when_a_lambda_reads_the_reassigned_local() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                response.Dispose();
+                response = await [|client.GetAsync("http://localhost/b")|];
+                await Task.Run(() => Console.WriteLine(response.StatusCode));
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var response = await client.GetAsync("http://localhost/");
+                response.Dispose();
+                response = await [|client.GetAsync("http://localhost/b")|];
+                await Task.Run(() => Console.WriteLine(response.StatusCode));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_is_not_offered_for_a_value_assigned_in_a_branch_and_read_after_it() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client, bool flag)
+            {
+                HttpResponseMessage? response = null;
+                if (flag)
+                {
+                    response = await [|client.GetAsync("http://localhost/")|];
+                }
+
+                Console.WriteLine(response?.StatusCode);
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client, bool flag)
+            {
+                HttpResponseMessage? response = null;
+                if (flag)
+                {
+                    response = await [|client.GetAsync("http://localhost/")|];
+                }
+
+                Console.WriteLine(response?.StatusCode);
             }
         }
         """);
@@ -927,14 +1023,14 @@ public sealed class HttpResponseDisposalAnalyzerTests
         """);
 
     [Fact]
-    public Task Fix_is_not_offered_where_moving_the_call_changes_meaning() => VerifyFix.CodeFixAsync("""
+    public Task Fix_turns_a_call_on_the_right_of_and_into_an_if() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<bool> M(HttpClient client, bool flag)
             {
+                // only when flag is set
                 var ok = flag && (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode;
-                while ((await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode) { }
-                return flag ? (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode : ok;
+                return !ok;
             }
         }
         """, """
@@ -942,9 +1038,93 @@ public sealed class HttpResponseDisposalAnalyzerTests
         {
             async Task<bool> M(HttpClient client, bool flag)
             {
-                var ok = flag && (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode;
+                // only when flag is set
+                var ok = flag;
+                if (ok)
+                {
+                    using var response = await client.GetAsync("http://localhost/");
+                    ok = response.IsSuccessStatusCode;
+                }
+                return !ok;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_turns_returned_branches_of_conditionals_and_or_into_ifs() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<bool> Conditional(HttpClient client, bool flag, bool ok)
+            {
+                return flag ? (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode : ok; // cached
+            }
+
+            async Task<bool> Or(HttpClient client, bool ok)
+            {
+                return ok || (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<bool> Conditional(HttpClient client, bool flag, bool ok)
+            {
+                if (flag)
+                {
+                    using var response = await client.GetAsync("http://localhost/");
+                    return response.IsSuccessStatusCode;
+                }
+
+                return ok; // cached
+            }
+
+            async Task<bool> Or(HttpClient client, bool ok)
+            {
+                if (ok)
+                {
+                    return true;
+                }
+
+                using var response = await client.GetAsync("http://localhost/");
+                return response.IsSuccessStatusCode;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_is_not_offered_for_a_call_in_a_loop_condition() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
                 while ((await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode) { }
-                return flag ? (await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode : ok;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                while ((await [|client.GetAsync("http://localhost/")|]).IsSuccessStatusCode) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_is_not_offered_for_a_call_in_a_conditional_passed_as_an_argument() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client, bool flag)
+            {
+                Console.WriteLine(flag ? (await [|client.GetAsync("http://localhost/")|]).StatusCode : 0);
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client, bool flag)
+            {
+                Console.WriteLine(flag ? (await [|client.GetAsync("http://localhost/")|]).StatusCode : 0);
             }
         }
         """);

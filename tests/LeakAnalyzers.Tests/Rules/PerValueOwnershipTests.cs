@@ -6,6 +6,7 @@ using VerifyResponsesDisposePrevious = LeakAnalyzers.Tests.Verification.Verify<L
 using VerifyResponsesUsing = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpResponseDisposalAnalyzer, LeakAnalyzers.CodeFixes.Disposal.DisposeWithUsingCodeFixProvider>;
 using VerifyPerCall = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.HttpClientPerCallAnalyzer>;
 using VerifySources = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer>;
+using VerifySourcesFix = LeakAnalyzers.Tests.Verification.Verify<LeakAnalyzers.Rules.CancellationTokenSourceDisposalAnalyzer, LeakAnalyzers.CodeFixes.Disposal.DisposeWithUsingCodeFixProvider>;
 
 namespace LeakAnalyzers.Tests.Rules;
 
@@ -454,7 +455,281 @@ public sealed class PerValueOwnershipTests
         """);
 
     [Fact]
-    public Task Dispose_previous_is_not_offered_when_the_redirect_reads_the_old_response() => VerifyResponsesDisposePrevious.CodeFixAsync("""
+    public Task Dispose_previous_response_before_the_overwrite_in_a_loop() => VerifyResponsesDisposePrevious.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client, string[] urls)
+            {
+                HttpResponseMessage? last = null;
+                foreach (var url in urls)
+                {
+                    // the last one is disposed after the loop
+                    last = await [|client.GetAsync(url)|];
+                }
+
+                last?.Dispose();
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client, string[] urls)
+            {
+                HttpResponseMessage? last = null;
+                foreach (var url in urls)
+                {
+                    last?.Dispose();
+                    // the last one is disposed after the loop
+                    last = await client.GetAsync(url);
+                }
+
+                last?.Dispose();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Dispose_previous_response_in_a_retry_loop_whose_condition_reads_it() => VerifyResponsesDisposePrevious.CodeFixAsync("""
+        sealed class RetryHandler : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+            {
+                HttpResponseMessage response; // the last attempt is returned
+                var attempt = 0;
+                do
+                {
+                    response = await [|base.SendAsync(request, ct)|];
+                }
+                while ((int)response.StatusCode >= 500 && ++attempt < 3);
+
+                return response;
+            }
+        }
+        """, """
+        sealed class RetryHandler : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+            {
+                HttpResponseMessage? response = null; // the last attempt is returned
+                var attempt = 0;
+                do
+                {
+                    response?.Dispose();
+                    response = await base.SendAsync(request, ct);
+                }
+                while ((int)response.StatusCode >= 500 && ++attempt < 3);
+
+                return response;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Dispose_previous_is_not_offered_when_the_local_is_written_elsewhere() => VerifyResponsesDisposePrevious.CodeFixAsync("""
+        class C
+        {
+            async Task M(HttpClient client, string[] urls, HttpResponseMessage cached)
+            {
+                var last = cached;
+                foreach (var url in urls)
+                {
+                    last = await [|client.GetAsync(url)|];
+                }
+
+                last.Dispose();
+            }
+        }
+        """, """
+        class C
+        {
+            async Task M(HttpClient client, string[] urls, HttpResponseMessage cached)
+            {
+                var last = cached;
+                foreach (var url in urls)
+                {
+                    last = await [|client.GetAsync(url)|];
+                }
+
+                last.Dispose();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_all_disposes_with_using_and_disposes_the_previous_response_in_one_pass() => VerifyResponsesDisposePrevious.CodeFixAsync("""
+        class C
+        {
+            async Task<HttpResponseMessage> M(HttpClient http, string url)
+            {
+                await [|http.PostAsync(url, null)|];
+                var response = await [|http.GetAsync(url)|];
+                if ((int)response.StatusCode == 302)
+                    response = await http.GetAsync(url + "/moved");
+                return response;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<HttpResponseMessage> M(HttpClient http, string url)
+            {
+                using var response2 = await http.PostAsync(url, null);
+                var response = await http.GetAsync(url);
+                if ((int)response.StatusCode == 302)
+                {
+                    response.Dispose();
+                    response = await http.GetAsync(url + "/moved");
+                }
+                return response;
+            }
+        }
+        """, test => test.NumberOfFixAllIterations = 1);
+
+    [Fact]
+    public Task Dispose_previous_source_before_the_overwrite_in_a_loop() => VerifySourcesFix.CodeFixAsync("""
+        class C
+        {
+            private CancellationTokenSource? _current;
+
+            void Restart(CancellationToken stopping, int times)
+            {
+                CancellationTokenSource? cts = null;
+                for (var i = 0; i < times; i++)
+                {
+                    cts = [|CancellationTokenSource.CreateLinkedTokenSource(stopping)|];
+                }
+
+                _current = cts;
+            }
+        }
+        """, """
+        class C
+        {
+            private CancellationTokenSource? _current;
+
+            void Restart(CancellationToken stopping, int times)
+            {
+                CancellationTokenSource? cts = null;
+                for (var i = 0; i < times; i++)
+                {
+                    cts?.Dispose();
+                    cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                }
+
+                _current = cts;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_all_disposes_previous_sources_and_captures_chained_ones_across_documents() => VerifySourcesFix.CodeFixAsync("""
+        class Restarter
+        {
+            private CancellationTokenSource? _current;
+
+            void Restart(CancellationToken stopping, int times)
+            {
+                CancellationTokenSource? cts = null;
+                for (var i = 0; i < times; i++)
+                {
+                    cts = [|CancellationTokenSource.CreateLinkedTokenSource(stopping)|];
+                }
+
+                _current = cts;
+            }
+        }
+        """, """
+        class Restarter
+        {
+            private CancellationTokenSource? _current;
+
+            void Restart(CancellationToken stopping, int times)
+            {
+                CancellationTokenSource? cts = null;
+                for (var i = 0; i < times; i++)
+                {
+                    cts?.Dispose();
+                    cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                }
+
+                _current = cts;
+            }
+        }
+        """, test =>
+        {
+            test.TestState.Sources.Add("""
+            class Syncer
+            {
+                async Task SyncAsync(Func<CancellationToken, Task> sync, CancellationToken a, CancellationToken b)
+                {
+                    await sync([|CancellationTokenSource.CreateLinkedTokenSource(a, b)|].Token);
+                }
+            }
+            """);
+            test.FixedState.Sources.Add("""
+            class Syncer
+            {
+                async Task SyncAsync(Func<CancellationToken, Task> sync, CancellationToken a, CancellationToken b)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(a, b);
+                    await sync(cts.Token);
+                }
+            }
+            """);
+            // One pass per scope: the document scope fixes one document a pass.
+            test.NumberOfFixAllInDocumentIterations = 2;
+            test.NumberOfFixAllInProjectIterations = 1;
+            test.NumberOfFixAllIterations = 1;
+        });
+
+    [Fact]
+    public Task Dispose_previous_client_before_the_overwrite_in_a_loop() => VerifyClientsUsing.CodeFixAsync("""
+        using System.Net.Sockets;
+
+        sealed class Feed
+        {
+            private TcpClient? _client;
+
+            void Reconnect(string host, int attempts)
+            {
+                TcpClient? client = null;
+                for (var i = 0; i < attempts; i++)
+                {
+                    client = [|new TcpClient()|];
+                    if (TryConnect(client, host)) break;
+                }
+
+                _client = client;
+            }
+
+            static bool TryConnect(TcpClient client, string host) => client.Connected || host.Length == 0;
+        }
+        """, """
+        using System.Net.Sockets;
+
+        sealed class Feed
+        {
+            private TcpClient? _client;
+
+            void Reconnect(string host, int attempts)
+            {
+                TcpClient? client = null;
+                for (var i = 0; i < attempts; i++)
+                {
+                    client?.Dispose();
+                    client = new TcpClient();
+                    if (TryConnect(client, host)) break;
+                }
+
+                _client = client;
+            }
+
+            static bool TryConnect(TcpClient client, string host) => client.Connected || host.Length == 0;
+        }
+        """);
+
+    [Fact]
+    public Task Dispose_previous_response_after_reading_the_redirect_location() => VerifyResponsesDisposePrevious.CodeFixAsync("""
         class C
         {
             async Task<HttpResponseMessage> M(HttpClient http, string url)
@@ -462,6 +737,7 @@ public sealed class PerValueOwnershipTests
                 var response = await [|http.GetAsync(url)|];
                 if ((int)response.StatusCode == 302)
                 {
+                    // follow the redirect once
                     response = await http.GetAsync(response.Headers.Location);
                 }
 
@@ -473,10 +749,46 @@ public sealed class PerValueOwnershipTests
         {
             async Task<HttpResponseMessage> M(HttpClient http, string url)
             {
-                var response = await [|http.GetAsync(url)|];
+                var response = await http.GetAsync(url);
                 if ((int)response.StatusCode == 302)
                 {
-                    response = await http.GetAsync(response.Headers.Location);
+                    var location = response.Headers.Location;
+                    response.Dispose();
+                    // follow the redirect once
+                    response = await http.GetAsync(location);
+                }
+
+                return response;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Dispose_previous_response_after_an_awaited_read_for_the_next_request() => VerifyResponsesDisposePrevious.CodeFixAsync("""
+        class C
+        {
+            async Task<HttpResponseMessage> M(HttpClient http, string url, string mirror)
+            {
+                var response = await [|http.GetAsync(url)|];
+                if (!response.IsSuccessStatusCode)
+                {
+                    response = await http.PostAsync(mirror, new StringContent(await response.Content.ReadAsStringAsync()));
+                }
+
+                return response;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<HttpResponseMessage> M(HttpClient http, string url, string mirror)
+            {
+                var response = await http.GetAsync(url);
+                if (!response.IsSuccessStatusCode)
+                {
+                    var stringContent = new StringContent(await response.Content.ReadAsStringAsync());
+                    response.Dispose();
+                    response = await http.PostAsync(mirror, stringContent);
                 }
 
                 return response;
