@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using LeakAnalyzers.CodeFixes.Infrastructure;
 using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -30,11 +32,14 @@ internal sealed class ConditionalWeakTableUses
     /// <summary><c>StrongBox&lt;V&gt;</c> when the value is a value type: values stored are boxed, values read are unboxed.</summary>
     private readonly TypeSyntax? _box;
 
-    public ConditionalWeakTableUses(FieldRewritePlan plan, INamedTypeSymbol weakTable, string gateName, TypeSyntax? box)
+    private readonly WeakTableCreation _creations;
+
+    public ConditionalWeakTableUses(FieldRewritePlan plan, INamedTypeSymbol weakTable, string gateName, TypeSyntax? box, WeakTableCreation creations)
     {
         _plan = plan;
         _weakTable = weakTable;
         _box = box;
+        _creations = creations;
         GateName = gateName;
     }
 
@@ -66,14 +71,27 @@ internal sealed class ConditionalWeakTableUses
         var user = OperationNavigation.SkipTransparentParents(fieldReference);
         switch (user.Parent)
         {
+            case ISimpleAssignmentOperation { Parent: IExpressionStatementOperation, Value.Syntax: ExpressionSyntax created } assignment when assignment.Target == user:
+                // map = new();  starts over with an empty table.
+                return _creations.Plan(_plan, document, created, model, cancellationToken);
+
+            case IConditionalAccessOperation { WhenNotNull: IInvocationOperation { Instance: IConditionalAccessInstanceOperation } call } access when access.Operation == user:
+                // map?.Remove(key): only calls that read the same on the weak table.
+                return _box is null && KeepsItsMeaning(call);
+
+            case IPropertyReferenceOperation { Property.IsIndexer: false, Property.Name: "Count" or "Keys" or "Values" } property when property.Instance == user:
+                return PlanEnumeratedProperty(property, model, document, cancellationToken);
+
             case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.IsExtensionMethod: true } extension } argument
                 when extension.Arguments.Length > 0 && extension.Arguments[0] == argument && IsPairSequence(argument.Parameter?.Type):
                 // LINQ over the entries binds to the weak table's IEnumerable<KeyValuePair<TKey, TValue>> as well.
                 return _box is null && EnumeratesPairs();
 
             case IInvocationOperation { Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } syntax } invocation
-                when invocation.Instance == fieldReference && !IsIncomplete(syntax) && syntax.ArgumentList.Arguments.All(argument => argument.NameColon is null):
-                return PlanCall(invocation, syntax, document);
+                when invocation.Instance == fieldReference && !IsIncomplete(syntax):
+                return syntax.ArgumentList.Arguments.All(argument => argument.NameColon is null)
+                    ? PlanCall(invocation, syntax, document)
+                    : _box is null && KeepsItsMeaning(invocation);
 
             case IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer when indexer.Instance == fieldReference:
                 return PlanIndexer(indexer, document);
@@ -109,23 +127,60 @@ internal sealed class ConditionalWeakTableUses
             return HasMethod("AddOrUpdate", 2);
         }
 
-        if (indexer.Parent is IAssignmentOperation { Target: var target } && target == indexer ||
-            indexer.Parent is IIncrementOrDecrementOperation ||
+        var updatedInPlace = indexer.Parent is ICompoundAssignmentOperation { Target: var updated } && updated == indexer || indexer.Parent is IIncrementOrDecrementOperation;
+        if (updatedInPlace && _box is null &&
+            indexer.Parent is ICompoundAssignmentOperation { Parent: IExpressionStatementOperation, Syntax: AssignmentExpressionSyntax compound } &&
+            CompoundOperator(compound.Kind()) != SyntaxKind.None &&
+            IsReadTwiceSafely(indexer.Arguments[0].Value))
+        {
+            // map[key] += value;  ->  map.AddOrUpdate(key, map.GetValue(key, _ => throw new KeyNotFoundException()) + value);
+            _plan.Add(document, compound, rewritten =>
+            {
+                var update = (AssignmentExpressionSyntax)rewritten;
+                var updatedAccess = (ElementAccessExpressionSyntax)update.Left;
+                var operand = ParenthesizedExpression(update.Right.WithoutTrivia()).WithAdditionalAnnotations(Simplifier.Annotation);
+                var newValue = BinaryExpression(CompoundOperator(update.Kind()), ReadOrThrow(updatedAccess), operand);
+                return Call(updatedAccess.Expression, "AddOrUpdate", updatedAccess.ArgumentList.Arguments.Add(Argument(newValue)))
+                    .WithTriviaFrom(update)
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+            });
+            return HasMethod("AddOrUpdate", 2) && HasMethod("GetValue", 2);
+        }
+
+        if (indexer.Parent is IAssignmentOperation { Target: var target } && target == indexer && !(updatedInPlace && _box is not null) ||
+            indexer.Parent is IIncrementOrDecrementOperation && _box is null ||
             access.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not (int)SyntaxKind.None } or RefExpressionSyntax)
         {
             return false;
         }
 
-        // A read: the entry or KeyNotFoundException, as the indexer does.
-        _plan.Add(document, access, rewritten =>
-        {
-            var read = (ElementAccessExpressionSyntax)rewritten;
-            var missing = ParseExpression("_ => throw new global::System.Collections.Generic.KeyNotFoundException()")
-                .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-            return Unboxed(Call(read.Expression, "GetValue", read.ArgumentList.Arguments.Add(Argument(missing)))).WithTriviaFrom(read);
-        });
+        // A read: the entry or KeyNotFoundException, as the indexer does; a boxed value is updated in its box (map[key]++).
+        _plan.Add(document, access, rewritten => Unboxed(ReadOrThrow((ElementAccessExpressionSyntax)rewritten)).WithTriviaFrom(rewritten));
         return HasMethod("GetValue", 2);
     }
+
+    /// <summary><c>map[key]</c> -> <c>map.GetValue(key, _ => throw new KeyNotFoundException())</c>.</summary>
+    private static InvocationExpressionSyntax ReadOrThrow(ElementAccessExpressionSyntax read)
+    {
+        var missing = ParseExpression("_ => throw new global::System.Collections.Generic.KeyNotFoundException()")
+            .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+        return Call(read.Expression.WithoutTrivia(), "GetValue", read.ArgumentList.Arguments.Add(Argument(missing)));
+    }
+
+    private static SyntaxKind CompoundOperator(SyntaxKind assignment) => assignment switch
+    {
+        SyntaxKind.AddAssignmentExpression => SyntaxKind.AddExpression,
+        SyntaxKind.SubtractAssignmentExpression => SyntaxKind.SubtractExpression,
+        SyntaxKind.MultiplyAssignmentExpression => SyntaxKind.MultiplyExpression,
+        SyntaxKind.DivideAssignmentExpression => SyntaxKind.DivideExpression,
+        SyntaxKind.ModuloAssignmentExpression => SyntaxKind.ModuloExpression,
+        SyntaxKind.AndAssignmentExpression => SyntaxKind.BitwiseAndExpression,
+        SyntaxKind.OrAssignmentExpression => SyntaxKind.BitwiseOrExpression,
+        SyntaxKind.ExclusiveOrAssignmentExpression => SyntaxKind.ExclusiveOrExpression,
+        SyntaxKind.LeftShiftAssignmentExpression => SyntaxKind.LeftShiftExpression,
+        SyntaxKind.RightShiftAssignmentExpression => SyntaxKind.RightShiftExpression,
+        _ => SyntaxKind.None,
+    };
 
     private bool PlanCall(IInvocationOperation invocation, InvocationExpressionSyntax syntax, DocumentId document)
     {
@@ -156,6 +211,14 @@ internal sealed class ConditionalWeakTableUses
                 _plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "GetValue", argumentList => argumentList));
                 return true;
 
+            case ("GetOrAdd", 2) when _box is null && arguments[1].Value.Type?.TypeKind == TypeKind.Delegate:
+                // A Func<,> variable: its Invoke method converts to CreateValueCallback, and is read when the call is made, as before.
+                _plan.Add(document, syntax, rewritten => Rename((InvocationExpressionSyntax)rewritten, "GetValue", argumentList =>
+                    argumentList.WithArguments(argumentList.Arguments.Replace(
+                        argumentList.Arguments[1],
+                        argumentList.Arguments[1].WithExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, Parenthesized(argumentList.Arguments[1].Expression), IdentifierName("Invoke")))))));
+                return true;
+
             case ("GetOrAdd", 2) when CanDefer(arguments[1].Value):
                 // GetOrAdd(key, value)  ->  GetValue(key, _ => value): the value is only built when the entry is missing.
                 _plan.Add(document, syntax, rewritten => Unboxed(Rename((InvocationExpressionSyntax)rewritten, "GetValue", argumentList =>
@@ -167,6 +230,11 @@ internal sealed class ConditionalWeakTableUses
             case ("AddOrUpdate", 3) when invocation.Parent is IExpressionStatementOperation && UpdatesToTheAddedValue(arguments[1].Value, arguments[2].Value) && HasMethod("AddOrUpdate", 2):
                 // map.AddOrUpdate(key, value, (_, _) => value);  ->  map.AddOrUpdate(key, value);
                 _plan.Add(document, syntax, rewritten => BoxSecondArgument(Rename((InvocationExpressionSyntax)rewritten, "AddOrUpdate", argumentList => argumentList.WithArguments(argumentList.Arguments.RemoveAt(2)))));
+                return true;
+
+            case ("AddOrUpdate", 3) when invocation.Parent is IExpressionStatementOperation && KeepsTheExistingValue(arguments[2].Value) && HasMethod("TryAdd", 2):
+                // map.AddOrUpdate(key, value, (_, existing) => existing);  ->  map.TryAdd(key, value);
+                _plan.Add(document, syntax, rewritten => BoxSecondArgument(Rename((InvocationExpressionSyntax)rewritten, "TryAdd", argumentList => argumentList.WithArguments(argumentList.Arguments.RemoveAt(2)))));
                 return true;
 
             case ("TryRemove", 2) or ("Remove", 2) when arguments[1].Value is IDiscardOperation:
@@ -209,6 +277,103 @@ internal sealed class ConditionalWeakTableUses
         });
         return true;
     }
+
+    /// <summary>
+    /// <c>map.Count</c> -> <c>map.Count()</c>; <c>map.Keys</c> / <c>map.Values</c> -> <c>map.Select(pair => pair.Key)</c> /
+    /// <c>.Value</c> where a sequence is all the code asks for (a <c>foreach</c>, LINQ, an <c>IEnumerable&lt;T&gt;</c>
+    /// parameter, a discard). The weak table counts and lists its entries by enumerating them: there is no
+    /// cheaper form, and none that keeps a live view.
+    /// </summary>
+    private bool PlanEnumeratedProperty(IPropertyReferenceOperation property, SemanticModel model, DocumentId document, CancellationToken cancellationToken)
+    {
+        if (property.Syntax is not MemberAccessExpressionSyntax access || !EnumeratesPairs() ||
+            property.Property.Name == "Values" && _box is not null ||
+            property.Property.Name != "Count" && !ReadsOnlyAsSequence(property))
+        {
+            return false;
+        }
+
+        var name = property.Property.Name;
+        // The lambda's parameter only has to differ from what is in scope: sibling lambdas may share it.
+        var pair = new[] { "pair", "entry" }.Concat(Enumerable.Range(2, 8).Select(suffix => "pair" + suffix))
+            .First(candidate => model.LookupSymbols(access.SpanStart, name: candidate).IsEmpty);
+        _plan.Add(document, access, rewritten =>
+        {
+            var receiver = ((MemberAccessExpressionSyntax)rewritten).Expression;
+            return (name == "Count"
+                    ? Call(receiver, "Count", default)
+                    : Call(receiver, "Select", SingletonSeparatedList(Argument(SimpleLambdaExpression(
+                        Parameter(Identifier(pair)),
+                        MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(pair), IdentifierName(name == "Keys" ? "Key" : "Value")))))))
+                .WithTriviaFrom(rewritten)
+                .WithAdditionalAnnotations(Formatter.Annotation);
+        });
+        ImportLinq(model, access, document, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The property's value is only enumerated: the collection of a <c>foreach</c>, LINQ's source, an <c>IEnumerable&lt;T&gt;</c> argument, or discarded.</summary>
+    private static bool ReadsOnlyAsSequence(IOperation value)
+    {
+        var user = OperationNavigation.SkipTransparentParents(value);
+        return user.Parent switch
+        {
+            IForEachLoopOperation loop => loop.Collection == user || OperationNavigation.SkipConversions(loop.Collection) == value,
+            IArgumentOperation { Parameter.Type: INamedTypeSymbol { TypeArguments.Length: 1 } parameterType } =>
+                parameterType.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T,
+            ISimpleAssignmentOperation { Target: IDiscardOperation } => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>Adds <c>using System.Linq;</c> to the document when the extension methods are not imported at <paramref name="use"/>.</summary>
+    private void ImportLinq(SemanticModel model, SyntaxNode use, DocumentId document, CancellationToken cancellationToken)
+    {
+        if (model.GetImportScopes(use.SpanStart, cancellationToken).Any(scope => scope.Imports.Any(import => import.NamespaceOrType.ToDisplayString() == "System.Linq")) ||
+            use.SyntaxTree.GetRoot(cancellationToken) is not CompilationUnitSyntax root)
+        {
+            return;
+        }
+
+        _plan.Add(document, root, rewritten =>
+        {
+            var unit = (CompilationUnitSyntax)rewritten;
+            if (unit.Usings.Any(directive => directive.Alias is null && directive.StaticKeyword.IsKind(SyntaxKind.None) && directive.Name?.ToString() == "System.Linq"))
+            {
+                return unit;
+            }
+
+            // System namespaces first, then alphabetical: where a reviewer would put it.
+            static (bool, string) Order(string name) => (!(name == "System" || name.StartsWith("System.", StringComparison.Ordinal)), name);
+            var linq = UsingDirective(ParseName("System.Linq")).WithTrailingTrivia(EndOfLine(Layout.NewLineOf(unit)));
+            var next = unit.Usings.FirstOrDefault(directive => directive.Alias is null && directive.StaticKeyword.IsKind(SyntaxKind.None) && directive.Name is not null &&
+                Comparer<(bool, string)>.Default.Compare(Order(directive.Name.ToString()), Order("System.Linq")) > 0);
+            return next is null
+                ? unit.AddUsings(linq)
+                : unit.WithUsings(unit.Usings.Insert(unit.Usings.IndexOf(next), linq));
+        });
+    }
+
+    /// <summary>A call with the same name, parameters and meaning on the weak table: named arguments and <c>?.</c> stay as written.</summary>
+    private bool KeepsItsMeaning(IInvocationOperation call) =>
+        call.TargetMethod.Name is "TryGetValue" or "Remove" or "Clear" or "TryAdd" or "Add" &&
+        call.Arguments.All(argument => argument.ArgumentKind == ArgumentKind.Explicit) &&
+        _weakTable.GetMembers(call.TargetMethod.Name).OfType<IMethodSymbol>().Any(method =>
+            method.DeclaredAccessibility == Accessibility.Public &&
+            method.Parameters.Select(parameter => (parameter.Name, parameter.RefKind)).SequenceEqual(call.TargetMethod.Parameters.Select(parameter => (parameter.Name, parameter.RefKind))));
+
+    /// <summary>An update lambda that returns the value already there (<c>(_, existing) => existing</c>): adding only when missing.</summary>
+    private static bool KeepsTheExistingValue(IOperation update) =>
+        update is IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Symbol.Parameters.Length: 2 } function } &&
+        function.Body.Operations is { Length: 1 } body &&
+        body[0] is IReturnOperation { ReturnedValue: { } returned } &&
+        OperationNavigation.SkipConversions(returned) is IParameterReferenceOperation existing &&
+        SymbolEqualityComparer.Default.Equals(existing.Parameter, function.Symbol.Parameters[1]);
+
+    private static ExpressionSyntax Parenthesized(ExpressionSyntax expression) =>
+        expression is IdentifierNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax or ParenthesizedExpressionSyntax
+            ? expression
+            : ParenthesizedExpression(expression);
 
     /// <summary><c>value</c> -> <c>new StrongBox&lt;V&gt;(value)</c> when values are boxed.</summary>
     private ExpressionSyntax Boxed(ExpressionSyntax value) =>

@@ -78,7 +78,7 @@ public sealed class ConditionalWeakTableCodeFixTests
         {
             internal static readonly ConditionalWeakTable<HttpContext, RequestState> States = new();
             internal static ConditionalWeakTable<HttpRequest, string> Tags = new();
-            internal static readonly Dictionary<HttpContext, int> {|LEAK007:Counts = new()|};
+            internal static readonly ConditionalWeakTable<HttpContext, StrongBox<int>> Counts = new();
         }
 
         internal sealed class RequestState
@@ -108,6 +108,7 @@ public sealed class ConditionalWeakTableCodeFixTests
             }
             """));
             test.FixedState.Sources.Add(("/0/Middleware.cs", """
+            using System.Runtime.CompilerServices;
             using Microsoft.AspNetCore.Http;
 
             sealed class TrackingMiddleware(RequestDelegate next)
@@ -117,7 +118,7 @@ public sealed class ConditionalWeakTableCodeFixTests
                     var state = Tracker.States.GetValue(context, _ => new RequestState());
                     Tracker.States.TryAdd(context, state);
                     Tracker.Tags.Add(context.Request, context.TraceIdentifier);
-                    Tracker.Counts[context] = 1;
+                    Tracker.Counts.AddOrUpdate(context, new StrongBox<int>(1));
                     await next(context);
                     Tracker.States.Remove(context);
                     Tracker.Tags.Remove(context.Request);
@@ -147,7 +148,7 @@ public sealed class ConditionalWeakTableCodeFixTests
                 public static RequestState Ping(HttpContext context)
                 {
                     Tracker.Tags.Clear();
-                    _ = Tracker.Counts.Count;
+                    _ = Tracker.Counts.Count();
                     return Tracker.States.GetValue(context, Create);
                 }
 
@@ -347,6 +348,238 @@ public sealed class ConditionalWeakTableCodeFixTests
             public void Close() => Open = false;
         }
         """);
+
+    // ---- Shapes the weak table takes once the declaration or the uses are adapted ----------
+
+    [Fact]
+    public Task Fields_declared_together_get_a_declaration_each() => VerifyFix.CodeFixAsync("""
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+
+        class Tracking
+        {
+            // Who is connected.
+            internal static readonly Dictionary<WebSocket, string> [|Sockets = new()|], [|Names = new()|], [|Rooms = new()|];
+
+            public static void Join(WebSocket socket, string name)
+            {
+                Sockets[socket] = name;
+                Names[socket] = name;
+                Rooms[socket] = "lobby";
+            }
+        }
+        """, """
+        using System.Net.WebSockets;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        class Tracking
+        {
+            // Who is connected.
+            internal static readonly ConditionalWeakTable<WebSocket, string> Sockets = new();
+            internal static readonly ConditionalWeakTable<WebSocket, string> Names = new();
+            internal static readonly ConditionalWeakTable<WebSocket, string> Rooms = new();
+
+            public static void Join(WebSocket socket, string name)
+            {
+                Sockets.AddOrUpdate(socket, name);
+                Names.AddOrUpdate(socket, name);
+                Rooms.AddOrUpdate(socket, "lobby");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_field_declared_first_keeps_its_place_when_split() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        class Tracking
+        {
+            private static readonly Dictionary<HttpContext, string> [|s_first = new()|], [|s_second = new()|];
+
+            public static void Track(HttpContext context) => s_second[context] = context.TraceIdentifier;
+        }
+        """, """
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        class Tracking
+        {
+            private static readonly ConditionalWeakTable<HttpContext, string> s_first = new();
+            private static readonly ConditionalWeakTable<HttpContext, string> s_second = new();
+
+            public static void Track(HttpContext context) => s_second.AddOrUpdate(context, context.TraceIdentifier);
+        }
+        """);
+
+    [Fact]
+    public Task Maps_only_declared_read_or_reset_change_type_alone() => VerifyFix.CodeFixAsync("""
+        using System.Net.Http;
+        using Microsoft.AspNetCore.Http;
+
+        class Tracking
+        {
+            private static readonly IReadOnlyDictionary<HttpRequestMessage, string> [|s_sent = new Dictionary<HttpRequestMessage, string>()|];
+            private static readonly Dictionary<HttpContext, string> [|s_unset|];
+            private static Dictionary<HttpContext, string> [|s_sized = new(16)|];
+            private static readonly Dictionary<HttpContext, string> [|s_byReference = new Dictionary<HttpContext, string>(ReferenceEqualityComparer.Instance)|];
+
+            public static bool Sent(HttpRequestMessage request) => s_sent.ContainsKey(request) || s_sent.TryGetValue(request, out _);
+
+            public static void Reset()
+            {
+                s_sized = new Dictionary<HttpContext, string>(32);
+                s_sized = new();
+            }
+        }
+        """, """
+        using System.Net.Http;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        class Tracking
+        {
+            private static readonly ConditionalWeakTable<HttpRequestMessage, string> s_sent = new ConditionalWeakTable<HttpRequestMessage, string>();
+            private static readonly ConditionalWeakTable<HttpContext, string> s_unset;
+            private static ConditionalWeakTable<HttpContext, string> s_sized = new();
+            private static readonly ConditionalWeakTable<HttpContext, string> s_byReference = new ConditionalWeakTable<HttpContext, string>();
+
+            public static bool Sent(HttpRequestMessage request) => s_sent.TryGetValue(request, out _) || s_sent.TryGetValue(request, out _);
+
+            public static void Reset()
+            {
+                s_sized = new ConditionalWeakTable<HttpContext, string>();
+                s_sized = new();
+            }
+        }
+        """, test => test.CompilerDiagnostics = CompilerDiagnostics.Errors);
+
+    [Fact]
+    public Task Counts_keys_values_and_in_place_updates_are_rewritten() => VerifyFix.CodeFixAsync("""
+        using System.Collections.Concurrent;
+        using Microsoft.AspNetCore.Http;
+
+        class Stats
+        {
+            private static readonly Dictionary<HttpContext, string> [|s_users = new()|];
+            private static readonly Dictionary<HttpContext, int> [|s_hits = new()|];
+            private static readonly ConcurrentDictionary<HttpContext, string> [|s_tags = new()|];
+            private static readonly Func<HttpContext, string> s_describe = context => context.TraceIdentifier;
+
+            public static int Active() => s_users.Count + s_hits.Count;
+
+            public static IEnumerable<string> Users(HttpContext context)
+            {
+                s_hits[context]++;
+                s_hits[context] += 2;
+                s_users[context] += "!";
+                s_users?.Remove(context);
+                s_users.TryGetValue(value: out var name, key: context);
+                foreach (var user in s_users.Keys)
+                {
+                    _ = user;
+                }
+
+                s_tags.AddOrUpdate(context, "first", (_, existing) => existing);
+                _ = s_tags.GetOrAdd(context, s_describe);
+                return s_users.Values.Where(value => value.Length > 0).Concat(s_tags.Values);
+            }
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        class Stats
+        {
+            private static readonly ConditionalWeakTable<HttpContext, string> s_users = new();
+            private static readonly ConditionalWeakTable<HttpContext, StrongBox<int>> s_hits = new();
+            private static readonly ConditionalWeakTable<HttpContext, string> s_tags = new();
+            private static readonly Func<HttpContext, string> s_describe = context => context.TraceIdentifier;
+
+            public static int Active() => s_users.Count() + s_hits.Count();
+
+            public static IEnumerable<string> Users(HttpContext context)
+            {
+                s_hits.GetValue(context, _ => throw new KeyNotFoundException()).Value++;
+                s_hits.GetValue(context, _ => throw new KeyNotFoundException()).Value += 2;
+                s_users.AddOrUpdate(context, s_users.GetValue(context, _ => throw new KeyNotFoundException()) + "!");
+                s_users?.Remove(context);
+                s_users.TryGetValue(value: out var name, key: context);
+                foreach (var user in s_users.Select(pair => pair.Key))
+                {
+                    _ = user;
+                }
+
+                s_tags.TryAdd(context, "first");
+                _ = s_tags.GetValue(context, s_describe.Invoke);
+                return s_users.Select(pair => pair.Value).Where(value => value.Length > 0).Concat(s_tags.Select(pair => pair.Value));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Counting_entries_imports_System_Linq_when_the_file_does_not() => VerifyFix.CodeFixAsync("""
+        using System;
+        using System.Collections.Generic;
+        using Microsoft.AspNetCore.Http;
+
+        class Stats
+        {
+            private static readonly Dictionary<HttpContext, string> [|s_users = new Dictionary<HttpContext, string>()|];
+
+            public static int Active() => s_users.Count;
+        }
+        """, """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        class Stats
+        {
+            private static readonly ConditionalWeakTable<HttpContext, string> s_users = new ConditionalWeakTable<HttpContext, string>();
+
+            public static int Active() => s_users.Count();
+        }
+        """, test => test.LanguageVersion = Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp9);
+
+    [Fact]
+    public Task Public_fields_of_an_application_are_rewritten_with_every_use() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        public static class Tracking
+        {
+            public static readonly Dictionary<HttpContext, string> [|Users = new()|];
+        }
+
+        public static class Endpoints
+        {
+            public static void Track(HttpContext context) => Tracking.Users[context] = context.TraceIdentifier;
+
+            public static void Main()
+            {
+            }
+        }
+        """, """
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        public static class Tracking
+        {
+            public static readonly ConditionalWeakTable<HttpContext, string> Users = new();
+        }
+
+        public static class Endpoints
+        {
+            public static void Track(HttpContext context) => Tracking.Users.AddOrUpdate(context, context.TraceIdentifier);
+
+            public static void Main()
+            {
+            }
+        }
+        """, test => test.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
 
     // ---- Remove when the request ends ----------------------------------------------------
 
@@ -675,17 +908,10 @@ public sealed class ConditionalWeakTableCodeFixTests
     // ---- Fix not offered ------------------------------------------------------------------
 
     [Theory]
-    [InlineData("_ = s_map.Count;")]
-    [InlineData("_ = s_map.Keys;")]
-    [InlineData("_ = s_map.Values;")]
-    [InlineData("s_map[context] += \"x\";")]
-    [InlineData("_ = s_map[context] = \"x\";")]
     [InlineData("Use(s_map);")]
-    [InlineData("s_map = new();")]
-    [InlineData("s_map?.Remove(context);")]
-    [InlineData("_ = s_map.GetValueOrDefault(context);")]
-    [InlineData("_ = s_map.TryGetValue(value: out var found, key: context);")]
-    public Task Fix_is_not_offered_when_a_use_cannot_be_rewritten(string use)
+    [InlineData("ICollection<HttpContext> keys = s_map.Keys;")]
+    [InlineData("_ = s_map.Values.Count;")]
+    public Task Fix_is_not_offered_when_the_dictionary_itself_is_handed_on(string use)
     {
         var source = $$"""
             using Microsoft.AspNetCore.Http;
@@ -707,26 +933,52 @@ public sealed class ConditionalWeakTableCodeFixTests
     }
 
     [Theory]
-    [InlineData("private static readonly HashSet<HttpContext> [|s_map = new()|];")]
-    [InlineData("private static readonly List<HttpContext> [|s_map = new()|];")]
-    [InlineData("private static readonly Dictionary<string, HttpContext> [|s_map = new()|];")]
+    [InlineData("_ = s_map[context] = \"x\";")]
+    [InlineData("_ = s_map.GetValueOrDefault(context);")]
+    public Task Fix_is_not_offered_for_uses_not_rewritten_yet(string use)
+    {
+        var source = $$"""
+            using Microsoft.AspNetCore.Http;
+
+            class C
+            {
+                private static Dictionary<HttpContext, string> [|s_map = new()|];
+
+                void M(HttpContext context)
+                {
+                    {{use}}
+                }
+            }
+            """;
+        return VerifyFix.CodeFixAsync(source, source);
+    }
+
+    [Theory]
     [InlineData("private static readonly Dictionary<(HttpContext, int), string> [|s_map = new()|];")]
     [InlineData("public static readonly Dictionary<HttpContext, string> [|s_map = new()|];")]
     [InlineData("protected static readonly Dictionary<HttpContext, string> [|s_map = new()|];")]
-    [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new(16)|];")]
-    [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new(ReferenceEqualityComparer.Instance)|];")]
-    [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new() { [null!] = \"x\" }|];")]
+    [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new(EqualityComparer<HttpContext>.Create((a, b) => a?.TraceIdentifier == b?.TraceIdentifier))|];")]
     [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = Create()|]; static Dictionary<HttpContext, string> Create() => new();")]
-    [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map|];")]
-    [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new()|], [|s_other = new()|];")]
-    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static Func<HttpContext, string> f = c => \"x\"; static string M(HttpContext c) => s_map.GetOrAdd(c, f);")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static void M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, old) => old + v);")]
+    public Task Fix_is_not_offered_for_shapes_a_weak_table_cannot_take(string members)
+    {
+        var source = $$"""
+            using Microsoft.AspNetCore.Http;
+
+            public class C
+            {
+                {{members}}
+            }
+            """;
+        return VerifyFix.CodeFixAsync(source, source);
+    }
+
+    [Theory]
+    [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new() { [null!] = \"x\" }|];")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static string M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, _) => v);")]
-    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static void M(HttpContext c, string v) { s_map.AddOrUpdate(c, v, (_, v) => v); }")]
     [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { s_map.TryGetValue(c, out var count); }")]
     [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { foreach (var pair in s_map) { } }")]
-    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { s_map[c]++; }")]
-    public Task Fix_is_not_offered_for_shapes_a_weak_table_cannot_take(string members)
+    public Task Fix_is_not_offered_for_shapes_not_rewritten_yet(string members)
     {
         var source = $$"""
             using Microsoft.AspNetCore.Http;
