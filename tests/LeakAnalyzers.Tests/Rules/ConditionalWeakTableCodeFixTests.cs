@@ -791,6 +791,220 @@ public sealed class ConditionalWeakTableCodeFixTests
         """);
 
     [Fact]
+    public Task Stores_in_branches_and_loops_are_removed_when_their_block_ends() => VerifyFix.CodeFixAsync("""
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+
+        static class Hub
+        {
+            private static readonly List<WebSocket> [|s_sockets = new()|];
+            private static readonly HashSet<HttpContext> [|s_secure = new()|];
+
+            public static async Task ServeAsync(HttpContext context, IReadOnlyList<WebSocket> sockets)
+            {
+                if (context.Request.IsHttps)
+                {
+                    s_secure.Add(context);
+                    await context.Response.WriteAsync("secure");
+                }
+
+                foreach (var socket in sockets)
+                {
+                    s_sockets.Insert(0, socket);
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                }
+            }
+        }
+        """, """
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+
+        static class Hub
+        {
+            private static readonly List<WebSocket> s_sockets = new();
+            private static readonly HashSet<HttpContext> s_secure = new();
+
+            public static async Task ServeAsync(HttpContext context, IReadOnlyList<WebSocket> sockets)
+            {
+                if (context.Request.IsHttps)
+                {
+                    s_secure.Add(context);
+                    try
+                    {
+                        await context.Response.WriteAsync("secure");
+                    }
+                    finally
+                    {
+                        s_secure.Remove(context);
+                    }
+                }
+
+                foreach (var socket in sockets)
+                {
+                    s_sockets.Insert(0, socket);
+                    try
+                    {
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    }
+                    finally
+                    {
+                        s_sockets.Remove(socket);
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Each_store_of_a_block_gets_its_own_finally_and_local_functions_stay_outside() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        static class Pending
+        {
+            private static readonly List<HttpRequest> [|s_requests = new()|];
+
+            public static async Task HandleAsync(HttpContext context, HttpRequest retried)
+            {
+                s_requests.Add(context.Request);
+                await LogAsync();
+                s_requests.Add(retried);
+                await context.Response.WriteAsync("done");
+
+                Task LogAsync() => context.Response.WriteAsync("started");
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Http;
+
+        static class Pending
+        {
+            private static readonly List<HttpRequest> s_requests = new();
+
+            public static async Task HandleAsync(HttpContext context, HttpRequest retried)
+            {
+                s_requests.Add(context.Request);
+                try
+                {
+                    await LogAsync();
+                    s_requests.Add(retried);
+                    try
+                    {
+                        await context.Response.WriteAsync("done");
+                    }
+                    finally
+                    {
+                        s_requests.Remove(retried);
+                    }
+                }
+                finally
+                {
+                    s_requests.Remove(context.Request);
+                }
+
+                Task LogAsync() => context.Response.WriteAsync("started");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Local_functions_between_statements_follow_the_try() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        static class Pending
+        {
+            private static readonly HashSet<HttpContext> [|s_active = new()|];
+
+            public static void Handle(HttpContext context)
+            {
+                s_active.Add(context);
+                Log("start");
+                void Log(string message) => Console.WriteLine(message + context.TraceIdentifier);
+                Log("end");
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Http;
+
+        static class Pending
+        {
+            private static readonly HashSet<HttpContext> s_active = new();
+
+            public static void Handle(HttpContext context)
+            {
+                s_active.Add(context);
+                try
+                {
+                    Log("start");
+                    Log("end");
+                }
+                finally
+                {
+                    s_active.Remove(context);
+                }
+
+                void Log(string message) => Console.WriteLine(message + context.TraceIdentifier);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_store_inside_the_try_moves_in_front_of_it() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        sealed class ActiveRequests(RequestDelegate next)
+        {
+            private readonly HashSet<HttpContext> [|_active = new()|];
+
+            public async Task InvokeAsync(HttpContext context)
+            {
+                try
+                {
+                    lock (_active)
+                    {
+                        _active.Add(context);
+                    }
+
+                    await next(context);
+                }
+                finally
+                {
+                    lock (_active)
+                    {
+                        _active.Remove(context);
+                    }
+                }
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Http;
+
+        sealed class ActiveRequests(RequestDelegate next)
+        {
+            private readonly HashSet<HttpContext> _active = new();
+
+            public async Task InvokeAsync(HttpContext context)
+            {
+                lock (_active)
+                {
+                    _active.Add(context);
+                }
+
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    lock (_active)
+                    {
+                        _active.Remove(context);
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task Value_type_values_are_held_in_a_strong_box() => VerifyFix.CodeFixAsync("""
         using System.Collections.Concurrent;
         using Microsoft.AspNetCore.Http;
@@ -884,14 +1098,14 @@ public sealed class ConditionalWeakTableCodeFixTests
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentQueue<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Enqueue(c); Console.WriteLine(); }")]
     [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) => s_seen.Add(c);")]
     [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); }")]
-    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { if (c.Request.IsHttps) { s_seen.Add(c); Console.WriteLine(); } }")]
     [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c, HttpContext d) { s_seen.Add(c); c = d; Console.WriteLine(); }")]
-    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); s_seen.Insert(0, c); Console.WriteLine(); }")]
     [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Use(s_seen); } static void Use(object o) { }")]
-    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); s_seen.Add(c); Console.WriteLine(); }")]
     [InlineData("internal static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); }")]
     [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); } class Nested { }")]
-    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); Console.WriteLine(); Local(); void Other() { } Console.WriteLine(); } static void Local() { }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { if (c.Request.IsHttps) { s_seen.Add(c); Console.WriteLine(); } _ = s_seen.Count; }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext[] all) { foreach (var c in all) { _ = s_seen.Contains(c); s_seen.Add(c); Console.WriteLine(); } }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { s_seen.Add(c); var id = c.TraceIdentifier; Log(); void Log() => Console.WriteLine(id); }")]
+    [InlineData("private static readonly List<HttpContext> [|s_seen = new()|]; static void M(HttpContext c) { try { s_seen.Add(c); Console.WriteLine(); } catch (InvalidOperationException) { } finally { s_seen.Remove(c); } }")]
     public Task Remove_when_the_request_ends_is_not_offered_where_it_cannot_cover_every_store(string members)
     {
         var source = $$"""
@@ -948,6 +1162,23 @@ public sealed class ConditionalWeakTableCodeFixTests
                 {
                     {{use}}
                 }
+            }
+            """;
+        return VerifyFix.CodeFixAsync(source, source);
+    }
+
+    [Theory]
+    [InlineData("private static readonly HashSet<HttpContext> [|s_map = new()|];")]
+    [InlineData("private static readonly List<HttpContext> [|s_map = new()|];")]
+    [InlineData("private static readonly Dictionary<string, HttpContext> [|s_map = new()|]; static bool M(string id) => s_map.Remove(id);")]
+    public Task Fix_is_not_offered_for_request_values_nothing_stores(string members)
+    {
+        var source = $$"""
+            using Microsoft.AspNetCore.Http;
+
+            public class C
+            {
+                {{members}}
             }
             """;
         return VerifyFix.CodeFixAsync(source, source);
