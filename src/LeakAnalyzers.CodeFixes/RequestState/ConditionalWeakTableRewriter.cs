@@ -57,14 +57,15 @@ internal static class ConditionalWeakTableRewriter
             plan.Add(document.Id, typeDeclaration, rewritten => SplitDeclaration((TypeDeclarationSyntax)rewritten, declaratorMarker, weakTableType));
         }
 
-        var creations = new WeakTableCreation(weakTableType);
+        var enumerable = weakTable.AllInterfaces.Any(candidate => candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
+        var creations = new WeakTableCreation(weakTableType, boxedValue is not null, enumerable);
         if (declarator.Initializer?.Value is { } initializer && !creations.Plan(plan, document.Id, initializer, model, cancellationToken))
         {
             // Initial entries, or a collection built elsewhere: nothing a weak table can take over.
             return null;
         }
 
-        var uses = new ConditionalWeakTableUses(plan, weakTable, GateName(field), boxedValue, creations);
+        var uses = new ConditionalWeakTableUses(plan, weakTable, field.Name, GateName(field), boxedValue, creations);
         var solution = document.Project.Solution;
         var models = new Dictionary<DocumentId, SemanticModel>();
         foreach (var referenced in await SymbolFinder.FindReferencesAsync(field, solution, cancellationToken).ConfigureAwait(false))

@@ -34,16 +34,30 @@ internal sealed class ConditionalWeakTableUses
 
     private readonly WeakTableCreation _creations;
 
-    public ConditionalWeakTableUses(FieldRewritePlan plan, INamedTypeSymbol weakTable, string gateName, TypeSyntax? box, WeakTableCreation creations)
+    /// <summary>The name for the value read by a rewritten <c>GetValueOrDefault</c>: named after the field, so that fields fixed together do not clash.</summary>
+    private readonly string _valueName;
+
+    /// <summary>Locals this plan introduces, per member, so that two rewrites in one member get two names.</summary>
+    private readonly HashSet<(MemberDeclarationSyntax?, string)> _localsGiven = new();
+
+    public ConditionalWeakTableUses(FieldRewritePlan plan, INamedTypeSymbol weakTable, string fieldName, string gateName, TypeSyntax? box, WeakTableCreation creations)
     {
         _plan = plan;
         _weakTable = weakTable;
         _box = box;
         _creations = creations;
+        _valueName = ValueNameFor(fieldName);
         GateName = gateName;
     }
 
     public string GateName { get; }
+
+    /// <summary><c>s_users</c>, <c>_users</c>, <c>Users</c> -> <c>users</c>: the value found in the field.</summary>
+    private static string ValueNameFor(string fieldName)
+    {
+        var trimmed = fieldName.StartsWith("s_", StringComparison.Ordinal) || fieldName.StartsWith("m_", StringComparison.Ordinal) ? fieldName.Substring(2) : fieldName.TrimStart('_');
+        return trimmed.Length == 0 ? "found" : char.ToLowerInvariant(trimmed[0]) + trimmed.Substring(1) + "Value";
+    }
 
     /// <summary>Some use locks the collection itself: the gate field is needed.</summary>
     public bool GateUsed { get; private set; }
@@ -64,8 +78,8 @@ internal sealed class ConditionalWeakTableUses
                 _plan.Add(document, node, rewritten => IdentifierName(GateName).WithTriviaFrom(rewritten));
                 return true;
             case CommonForEachStatementSyntax loop when loop.Expression == reference:
-                // The weak table enumerates the same KeyValuePair<TKey, TValue> entries (unless the values are boxed).
-                return _box is null && EnumeratesPairs();
+                // The weak table enumerates the same KeyValuePair<TKey, TValue> entries; boxed values are unwrapped where the loop reads them.
+                return EnumeratesPairs() && (_box is null || PlanBoxedLoop(loop, model, document, cancellationToken));
         }
 
         var user = OperationNavigation.SkipTransparentParents(fieldReference);
@@ -82,10 +96,22 @@ internal sealed class ConditionalWeakTableUses
             case IPropertyReferenceOperation { Property.IsIndexer: false, Property.Name: "Count" or "Keys" or "Values" } property when property.Instance == user:
                 return PlanEnumeratedProperty(property, model, document, cancellationToken);
 
+            case IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { IsExtensionMethod: true, Name: "GetValueOrDefault" } } getOrDefault } argument
+                when getOrDefault.Arguments.Length is 2 or 3 && getOrDefault.Arguments[0] == argument:
+                return _box is null && PlanGetValueOrDefault(getOrDefault, model, document);
+
             case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.IsExtensionMethod: true } extension } argument
                 when extension.Arguments.Length > 0 && extension.Arguments[0] == argument && IsPairSequence(argument.Parameter?.Type):
                 // LINQ over the entries binds to the weak table's IEnumerable<KeyValuePair<TKey, TValue>> as well.
                 return _box is null && EnumeratesPairs();
+
+            case IInvocationOperation { TargetMethod.Name: "TryGetValue", Arguments.Length: 2, Parent: IExpressionStatementOperation { Syntax: ExpressionStatementSyntax statement } } tryGet
+                when tryGet.Instance == fieldReference && _box is not null && tryGet.Arguments[1].Value is not IDiscardOperation && !IsIncomplete(statement):
+                return PlanBoxedTryGetValue(tryGet, statement, model, document);
+
+            case IInvocationOperation { TargetMethod.Name: "TryGetValue", Arguments.Length: 2, Syntax: InvocationExpressionSyntax { Parent: IfStatementSyntax condition } tryGetSyntax } tryGet
+                when tryGet.Instance == fieldReference && _box is not null && condition.Condition == tryGetSyntax && !IsIncomplete(tryGetSyntax):
+                return PlanBoxedTryGetCondition(tryGetSyntax, condition, model, document, cancellationToken);
 
             case IInvocationOperation { Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } syntax } invocation
                 when invocation.Instance == fieldReference && !IsIncomplete(syntax):
@@ -277,6 +303,174 @@ internal sealed class ConditionalWeakTableUses
         });
         return true;
     }
+
+    /// <summary>
+    /// <c>foreach (var pair in map)</c> over boxed values: the loop reads <c>pair.Key</c> and
+    /// <c>pair.Value</c> only, and each <c>pair.Value</c> becomes <c>pair.Value.Value</c>.
+    /// </summary>
+    private bool PlanBoxedLoop(CommonForEachStatementSyntax loop, SemanticModel model, DocumentId document, CancellationToken cancellationToken)
+    {
+        if (loop is not ForEachStatementSyntax { Type.IsVar: true } typed || model.GetDeclaredSymbol(typed, cancellationToken) is not { } pair)
+        {
+            return false;
+        }
+
+        var reads = new List<MemberAccessExpressionSyntax>();
+        foreach (var identifier in loop.Statement.DescendantNodes().OfType<IdentifierNameSyntax>().Where(identifier => identifier.Identifier.ValueText == pair.Name))
+        {
+            if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, pair))
+            {
+                continue;
+            }
+
+            if (identifier.Parent is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Key" or "Value" } member || member.Expression != identifier)
+            {
+                return false;
+            }
+
+            if (member.Name.Identifier.ValueText == "Value")
+            {
+                reads.Add(member);
+            }
+        }
+
+        foreach (var read in reads)
+        {
+            _plan.Add(document, read, rewritten => Unboxed(((ExpressionSyntax)rewritten).WithoutTrivia()).WithTriviaFrom(rewritten));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <c>map.GetValueOrDefault(key)</c> -> <c>(map.TryGetValue(key, out var found) ? found : default)</c>
+    /// (or the default given): the weak table has no such method, and <c>GetValue</c> would add the entry.
+    /// </summary>
+    private bool PlanGetValueOrDefault(IInvocationOperation call, SemanticModel model, DocumentId document)
+    {
+        if (call.Syntax is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax, ArgumentList.Arguments: var arguments } syntax ||
+            arguments.Any(argument => argument.NameColon is not null) ||
+            IsIncomplete(syntax) ||
+            ((CSharpParseOptions)syntax.SyntaxTree.Options).LanguageVersion < LanguageVersion.CSharp7_1)
+        {
+            return false;
+        }
+
+        var name = NewLocal(_valueName, syntax, model);
+        _plan.Add(document, syntax, rewritten =>
+        {
+            var invocation = (InvocationExpressionSyntax)rewritten;
+            var receiver = ((MemberAccessExpressionSyntax)invocation.Expression).Expression.WithoutTrivia();
+            var key = invocation.ArgumentList.Arguments[0].WithoutTrivia();
+            var fallback = invocation.ArgumentList.Arguments.Count > 1
+                ? invocation.ArgumentList.Arguments[1].Expression.WithoutTrivia()
+                : LiteralExpression(SyntaxKind.DefaultLiteralExpression);
+            var tryGet = Call(receiver, "TryGetValue", SeparatedList(new[] { key, OutVar(name) }));
+            return ParenthesizedExpression(ConditionalExpression(tryGet, IdentifierName(name), fallback))
+                .WithTriviaFrom(invocation)
+                .WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
+        });
+        return HasMethod("TryGetValue", 2);
+    }
+
+    /// <summary>
+    /// <c>map.TryGetValue(key, out var count);</c> (a statement) with boxed values ->
+    /// <c>var count = map.TryGetValue(key, out var countBox) ? countBox.Value : default;</c>: <c>count</c>
+    /// keeps its type and its value, <c>default</c> when the key is missing.
+    /// </summary>
+    private bool PlanBoxedTryGetValue(IInvocationOperation tryGet, ExpressionStatementSyntax statement, SemanticModel model, DocumentId document)
+    {
+        if (tryGet.Syntax is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax, ArgumentList.Arguments: var arguments } ||
+            arguments.Any(argument => argument.NameColon is not null) ||
+            arguments[1].Expression is not (DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax } or IdentifierNameSyntax) ||
+            ((CSharpParseOptions)statement.SyntaxTree.Options).LanguageVersion < LanguageVersion.CSharp7_1)
+        {
+            return false;
+        }
+
+        var variable = arguments[1].Expression is DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax single } ? single.Identifier.ValueText : ((IdentifierNameSyntax)arguments[1].Expression).Identifier.ValueText;
+        var box = NewLocal(variable + "Box", statement, model);
+        _plan.Add(document, statement, rewritten =>
+        {
+            var call = (InvocationExpressionSyntax)((ExpressionStatementSyntax)rewritten).Expression;
+            var receiver = ((MemberAccessExpressionSyntax)call.Expression).Expression.WithoutTrivia();
+            var key = call.ArgumentList.Arguments[0].WithoutTrivia();
+            var read = ConditionalExpression(
+                Call(receiver, "TryGetValue", SeparatedList(new[] { key, OutVar(box) })),
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(box), IdentifierName("Value")),
+                LiteralExpression(SyntaxKind.DefaultLiteralExpression));
+            StatementSyntax replacement = call.ArgumentList.Arguments[1].Expression is DeclarationExpressionSyntax declaration
+                ? LocalDeclarationStatement(VariableDeclaration(declaration.Type.WithoutTrivia(), SingletonSeparatedList(VariableDeclarator(Identifier(variable)).WithInitializer(EqualsValueClause(read)))))
+                : ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(variable), read));
+            return replacement.WithTriviaFrom(rewritten).WithAdditionalAnnotations(Formatter.Annotation);
+        });
+        return HasMethod("TryGetValue", 2);
+    }
+
+    /// <summary>
+    /// <c>if (map.TryGetValue(key, out var started)) { ... started ... }</c> with boxed values: the box
+    /// is the out variable (<c>startedBox</c>), and each read of <c>started</c>, all inside the
+    /// <c>if</c>, where the key was found, reads <c>startedBox.Value</c>.
+    /// </summary>
+    private bool PlanBoxedTryGetCondition(InvocationExpressionSyntax tryGet, IfStatementSyntax condition, SemanticModel model, DocumentId document, CancellationToken cancellationToken)
+    {
+        if (tryGet.ArgumentList.Arguments.Count != 2 ||
+            tryGet.ArgumentList.Arguments[1] is not { Expression: DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax designation } declaration } outArgument ||
+            tryGet.ArgumentList.Arguments.Any(argument => argument.NameColon is not null) ||
+            model.GetDeclaredSymbol(designation, cancellationToken) is not ILocalSymbol found ||
+            condition.Parent is null)
+        {
+            return false;
+        }
+
+        var reads = new List<IdentifierNameSyntax>();
+        foreach (var identifier in condition.Parent.DescendantNodes().OfType<IdentifierNameSyntax>().Where(identifier => identifier.Identifier.ValueText == found.Name))
+        {
+            if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, found))
+            {
+                continue;
+            }
+
+            // Only reads where the key was found: a read after the if would see null instead of default.
+            if (!condition.Statement.Span.Contains(identifier.Span) ||
+                identifier.Parent is AssignmentExpressionSyntax assignment && assignment.Left == identifier ||
+                identifier.Parent is PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax ||
+                identifier.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not (int)SyntaxKind.None } ||
+                identifier.Parent is RefExpressionSyntax)
+            {
+                return false;
+            }
+
+            reads.Add(identifier);
+        }
+
+        var box = NewLocal(found.Name + "Box", condition, model);
+        _plan.Add(document, outArgument, rewritten => ((ArgumentSyntax)rewritten).WithExpression(
+            DeclarationExpression(IdentifierName(Identifier(declaration.Type.GetLeadingTrivia(), SyntaxKind.VarKeyword, "var", "var", declaration.Type.GetTrailingTrivia())), SingleVariableDesignation(Identifier(box)))));
+        foreach (var read in reads)
+        {
+            _plan.Add(document, read, rewritten => MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(box), IdentifierName("Value")).WithTriviaFrom(rewritten));
+        }
+
+        return true;
+    }
+
+    /// <summary>A local name free at <paramref name="position"/> and not yet given by this plan in the same member.</summary>
+    private string NewLocal(string preferred, SyntaxNode position, SemanticModel model)
+    {
+        var member = position.Ancestors().OfType<MemberDeclarationSyntax>().FirstOrDefault();
+        var name = LocalNames.Unique(preferred, position, model);
+        for (var suffix = 2; !_localsGiven.Add((member, name)); suffix++)
+        {
+            name = LocalNames.Unique(preferred + suffix, position, model);
+        }
+
+        return name;
+    }
+
+    private static ArgumentSyntax OutVar(string name) =>
+        Argument(DeclarationExpression(IdentifierName(Identifier(TriviaList(), SyntaxKind.VarKeyword, "var", "var", TriviaList())), SingleVariableDesignation(Identifier(name))))
+            .WithRefKindKeyword(Token(SyntaxKind.OutKeyword));
 
     /// <summary>
     /// <c>map.Count</c> -> <c>map.Count()</c>; <c>map.Keys</c> / <c>map.Values</c> -> <c>map.Select(pair => pair.Key)</c> /

@@ -519,6 +519,100 @@ public sealed class ConditionalWeakTableCodeFixTests
         """);
 
     [Fact]
+    public Task Initial_entries_defaults_and_boxed_reads_are_rewritten() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        class Stats
+        {
+            private static readonly Dictionary<HttpContext, string> [|s_users = new() { [new DefaultHttpContext()] = "probe" }|];
+            private static readonly Dictionary<HttpContext, int> [|s_hits = new()|];
+            private static readonly Dictionary<HttpRequest, string> [|s_tags = new Dictionary<HttpRequest, string> { { new DefaultHttpContext().Request, "probe" } }|];
+
+            public static string Describe(HttpContext context)
+            {
+                s_hits.TryGetValue(context, out var hits);
+                var total = 0;
+                foreach (var pair in s_hits)
+                {
+                    total += pair.Value;
+                    _ = pair.Key;
+                }
+
+                var user = s_users.GetValueOrDefault(context);
+                return user + s_users.GetValueOrDefault(context, "anonymous") + s_tags.GetValueOrDefault(context.Request) + hits + total;
+            }
+        }
+        """, """
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        class Stats
+        {
+            private static readonly ConditionalWeakTable<HttpContext, string> s_users = new() { { new DefaultHttpContext(), "probe" } };
+            private static readonly ConditionalWeakTable<HttpContext, StrongBox<int>> s_hits = new();
+            private static readonly ConditionalWeakTable<HttpRequest, string> s_tags = new ConditionalWeakTable<HttpRequest, string>() { { new DefaultHttpContext().Request, "probe" } };
+
+            public static string Describe(HttpContext context)
+            {
+                var hits = s_hits.TryGetValue(context, out var hitsBox) ? hitsBox.Value : default;
+                var total = 0;
+                foreach (var pair in s_hits)
+                {
+                    total += pair.Value.Value;
+                    _ = pair.Key;
+                }
+
+                var user = s_users.TryGetValue(context, out var usersValue) ? usersValue : default;
+                return user + (s_users.TryGetValue(context, out var usersValue2) ? usersValue2 : "anonymous") + (s_tags.TryGetValue(context.Request, out var tagsValue) ? tagsValue : default) + hits + total;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Boxed_values_found_by_TryGetValue_are_read_from_the_box() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        static class Timing
+        {
+            private static readonly Dictionary<HttpContext, DateTime> [|s_started = new()|];
+
+            public static void Start(HttpContext context) => s_started[context] = DateTime.UtcNow;
+
+            public static TimeSpan Elapsed(HttpContext context)
+            {
+                if (s_started.TryGetValue(context, out DateTime started))
+                {
+                    var startedBox = started;
+                    return DateTime.UtcNow - startedBox;
+                }
+
+                return TimeSpan.Zero;
+            }
+        }
+        """, """
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        static class Timing
+        {
+            private static readonly ConditionalWeakTable<HttpContext, StrongBox<DateTime>> s_started = new();
+
+            public static void Start(HttpContext context) => s_started.AddOrUpdate(context, new StrongBox<DateTime>(DateTime.UtcNow));
+
+            public static TimeSpan Elapsed(HttpContext context)
+            {
+                if (s_started.TryGetValue(context, out var startedBox2))
+                {
+                    var startedBox = startedBox2.Value;
+                    return DateTime.UtcNow - startedBox;
+                }
+
+                return TimeSpan.Zero;
+            }
+        }
+        """);
+
+    [Fact]
     public Task Counting_entries_imports_System_Linq_when_the_file_does_not() => VerifyFix.CodeFixAsync("""
         using System;
         using System.Collections.Generic;
@@ -549,35 +643,25 @@ public sealed class ConditionalWeakTableCodeFixTests
     public Task Public_fields_of_an_application_are_rewritten_with_every_use() => VerifyFix.CodeFixAsync("""
         using Microsoft.AspNetCore.Http;
 
+        Console.WriteLine(Tracking.Users.Count());
+
         public static class Tracking
         {
             public static readonly Dictionary<HttpContext, string> [|Users = new()|];
-        }
 
-        public static class Endpoints
-        {
-            public static void Track(HttpContext context) => Tracking.Users[context] = context.TraceIdentifier;
-
-            public static void Main()
-            {
-            }
+            public static void Track(HttpContext context) => Users[context] = context.TraceIdentifier;
         }
         """, """
         using System.Runtime.CompilerServices;
         using Microsoft.AspNetCore.Http;
 
+        Console.WriteLine(Tracking.Users.Count());
+
         public static class Tracking
         {
             public static readonly ConditionalWeakTable<HttpContext, string> Users = new();
-        }
 
-        public static class Endpoints
-        {
-            public static void Track(HttpContext context) => Tracking.Users.AddOrUpdate(context, context.TraceIdentifier);
-
-            public static void Main()
-            {
-            }
+            public static void Track(HttpContext context) => Users.AddOrUpdate(context, context.TraceIdentifier);
         }
         """, test => test.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
 
@@ -1148,7 +1232,6 @@ public sealed class ConditionalWeakTableCodeFixTests
 
     [Theory]
     [InlineData("_ = s_map[context] = \"x\";")]
-    [InlineData("_ = s_map.GetValueOrDefault(context);")]
     public Task Fix_is_not_offered_for_uses_not_rewritten_yet(string use)
     {
         var source = $$"""
@@ -1205,10 +1288,8 @@ public sealed class ConditionalWeakTableCodeFixTests
     }
 
     [Theory]
-    [InlineData("private static readonly Dictionary<HttpContext, string> [|s_map = new() { [null!] = \"x\" }|];")]
     [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static string M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, _) => v);")]
-    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { s_map.TryGetValue(c, out var count); }")]
-    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static void M(HttpContext c) { foreach (var pair in s_map) { } }")]
+    [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static int M(HttpContext c) { if (s_map.TryGetValue(c, out var count)) { count++; } return count; }")]
     public Task Fix_is_not_offered_for_shapes_not_rewritten_yet(string members)
     {
         var source = $$"""

@@ -498,46 +498,85 @@ public sealed class StaticRequestCollectionAnalyzerTests
     [InlineData("s_seen.Add(c); try { Console.WriteLine(); } finally { s_other.Remove(c); }")]
     [InlineData("s_seen.Add(c); Console.WriteLine(); try { } finally { s_seen.Remove(c); }")]
     [InlineData("try { s_seen.Add(c); } finally { s_seen.Remove(c); }")]
-    public Task Stores_not_removed_by_the_finally_that_follows_them_are_reported(string body) => VerifyAnalyzer.DiagnosticsAsync(SeenSet(body));
+    public Task Stores_not_removed_by_the_finally_that_follows_them_are_reported(string body)
+    {
+        var source = $$"""
+            using System.Runtime.CompilerServices;
+            using Microsoft.AspNetCore.Http;
+
+            static class C
+            {
+                private static readonly HashSet<HttpContext> [|s_seen = new()|];
+                private static readonly ConditionalWeakTable<HttpContext, object> s_other = new();
+
+                static void M(HttpContext c, HttpContext d)
+                {
+                    {{body}}
+                }
+
+                static void Use(object value) { }
+            }
+            """;
+        return VerifyAnalyzer.DiagnosticsAsync(source);
+    }
 
     [Theory]
     [InlineData("s_seen.Add(c); try { } finally { s_seen.Remove(c); } s_seen.UnionWith(new[] { c });")]
     [InlineData("s_seen.Add(c); try { } finally { s_seen.Remove(c); } Use(s_seen);")]
-    public Task Fields_stored_into_by_other_means_are_reported(string body) => VerifyAnalyzer.DiagnosticsAsync(SeenSet(body));
+    public Task Fields_stored_into_by_other_means_are_reported(string body)
+    {
+        var source = $$"""
+            using System.Runtime.CompilerServices;
+            using Microsoft.AspNetCore.Http;
+
+            static class C
+            {
+                private static readonly HashSet<HttpContext> [|s_seen = new()|];
+                private static readonly ConditionalWeakTable<HttpContext, object> s_other = new();
+
+                static void M(HttpContext c, HttpContext d)
+                {
+                    {{body}}
+                }
+
+                static void Use(object value) { }
+            }
+            """;
+        return VerifyAnalyzer.DiagnosticsAsync(source);
+    }
 
     [Theory]
     [InlineData("if (s_seen.Add(c)) { } try { } finally { s_seen.Remove(c); }")]
-    public Task Stores_whose_result_is_tested_are_reported(string body) => VerifyAnalyzer.DiagnosticsAsync(SeenSet(body));
+    public Task Stores_whose_result_is_tested_are_reported(string body)
+    {
+        var source = $$"""
+            using System.Runtime.CompilerServices;
+            using Microsoft.AspNetCore.Http;
 
-    /// <summary>A private set of requests whose only uses are in <paramref name="body"/>; <c>s_other</c> is a collection that is not reported.</summary>
-    private static string SeenSet(string body) => $$"""
-        using System.Runtime.CompilerServices;
-        using Microsoft.AspNetCore.Http;
-
-        static class C
-        {
-            private static readonly HashSet<HttpContext> [|s_seen = new()|];
-            private static readonly ConditionalWeakTable<HttpContext, object> s_other = new();
-
-            static void M(HttpContext c, HttpContext d)
+            static class C
             {
-                {{body}}
-            }
+                private static readonly HashSet<HttpContext> [|s_seen = new()|];
+                private static readonly ConditionalWeakTable<HttpContext, object> s_other = new();
 
-            static void Use(object value) { }
-        }
-        """;
+                static void M(HttpContext c, HttpContext d)
+                {
+                    {{body}}
+                }
+
+                static void Use(object value) { }
+            }
+            """;
+        return VerifyAnalyzer.DiagnosticsAsync(source);
+    }
 
     [Theory]
-    [InlineData("s_list.Insert(0, c); try { Console.WriteLine(); } finally { s_list.Remove(c); }", false)]
-    [InlineData("s_list.Insert(index: 0, item: c); try { } finally { s_list.Remove(c); }", false)]
-    [InlineData("s_list.Insert(0, c); Console.WriteLine();", true)]
-    [InlineData("s_list.Insert(0, c); try { } finally { s_list.Remove(d); }", true)]
-    [InlineData("s_list.InsertRange(0, new[] { c }); try { } finally { s_list.Remove(c); }", true)]
-    public Task Insert_is_a_store_whose_entry_is_the_item(string body, bool reported)
+    [InlineData("s_list = new()", "s_list.Insert(0, c); try { Console.WriteLine(); } finally { s_list.Remove(c); }")]
+    [InlineData("s_list = new()", "s_list.Insert(index: 0, item: c); try { } finally { s_list.Remove(c); }")]
+    [InlineData("[|s_list = new()|]", "s_list.Insert(0, c); Console.WriteLine();")]
+    [InlineData("[|s_list = new()|]", "s_list.Insert(0, c); try { } finally { s_list.Remove(d); }")]
+    public Task Insert_is_a_store_whose_entry_is_the_item(string field, string body)
     {
-        var field = reported ? "[|s_list = new()|]" : "s_list = new()";
-        return VerifyAnalyzer.DiagnosticsAsync($$"""
+        var source = $$"""
             using Microsoft.AspNetCore.Http;
 
             static class C
@@ -549,8 +588,25 @@ public sealed class StaticRequestCollectionAnalyzerTests
                     {{body}}
                 }
             }
-            """);
+            """;
+        return VerifyAnalyzer.DiagnosticsAsync(source);
     }
+
+    [Fact]
+    public Task InsertRange_is_not_a_store_a_finally_can_undo() => VerifyAnalyzer.DiagnosticsAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        static class C
+        {
+            private static readonly List<HttpContext> [|s_list = new()|];
+
+            static void M(HttpContext c)
+            {
+                s_list.InsertRange(0, new[] { c });
+                try { } finally { s_list.Remove(c); }
+            }
+        }
+        """);
 
     [Fact]
     public Task Only_private_fields_of_types_without_nested_types_are_judged_by_their_uses() => VerifyAnalyzer.DiagnosticsAsync("""
