@@ -143,14 +143,15 @@ internal sealed class ConditionalWeakTableUses
             }
 
             // map[key] = value;  ->  map.AddOrUpdate(key, value);
-            _plan.Add(document, assignment, rewritten =>
-            {
-                var write = (AssignmentExpressionSyntax)rewritten;
-                var writtenAccess = (ElementAccessExpressionSyntax)write.Left;
-                return Call(writtenAccess.Expression, "AddOrUpdate", writtenAccess.ArgumentList.Arguments.Add(Argument(Boxed(write.Right.WithoutTrivia()))))
-                    .WithTriviaFrom(write);
-            });
+            _plan.Add(document, assignment, rewritten => AddOrUpdateFor((AssignmentExpressionSyntax)rewritten).WithTriviaFrom(rewritten));
             return HasMethod("AddOrUpdate", 2);
+        }
+
+        if (indexer.Parent is ISimpleAssignmentOperation { Syntax: AssignmentExpressionSyntax valueUsed } usedStore && usedStore.Target == indexer && !IsIncomplete(valueUsed))
+        {
+            // _ = map[key] = value;  or  return map[key] = value;
+            return HasMethod("AddOrUpdate", 2) &&
+                PlanStoreWhoseValueIsUsed(usedStore, valueUsed, usedStore.Value, rewritten => AddOrUpdateFor((AssignmentExpressionSyntax)rewritten), document);
         }
 
         var updatedInPlace = indexer.Parent is ICompoundAssignmentOperation { Target: var updated } && updated == indexer || indexer.Parent is IIncrementOrDecrementOperation;
@@ -255,8 +256,12 @@ internal sealed class ConditionalWeakTableUses
 
             case ("AddOrUpdate", 3) when invocation.Parent is IExpressionStatementOperation && UpdatesToTheAddedValue(arguments[1].Value, arguments[2].Value) && HasMethod("AddOrUpdate", 2):
                 // map.AddOrUpdate(key, value, (_, _) => value);  ->  map.AddOrUpdate(key, value);
-                _plan.Add(document, syntax, rewritten => BoxSecondArgument(Rename((InvocationExpressionSyntax)rewritten, "AddOrUpdate", argumentList => argumentList.WithArguments(argumentList.Arguments.RemoveAt(2)))));
+                _plan.Add(document, syntax, rewritten => TwoArgumentAddOrUpdate((InvocationExpressionSyntax)rewritten));
                 return true;
+
+            case ("AddOrUpdate", 3) when UpdatesToTheAddedValue(arguments[1].Value, arguments[2].Value) && HasMethod("AddOrUpdate", 2):
+                // return map.AddOrUpdate(key, value, (_, _) => value);  ->  map.AddOrUpdate(key, value); return value;
+                return PlanStoreWhoseValueIsUsed(invocation, syntax, arguments.First(argument => argument.Parameter?.Ordinal == 1).Value, rewritten => TwoArgumentAddOrUpdate((InvocationExpressionSyntax)rewritten), document);
 
             case ("AddOrUpdate", 3) when invocation.Parent is IExpressionStatementOperation && KeepsTheExistingValue(arguments[2].Value) && HasMethod("TryAdd", 2):
                 // map.AddOrUpdate(key, value, (_, existing) => existing);  ->  map.TryAdd(key, value);
@@ -569,6 +574,77 @@ internal sealed class ConditionalWeakTableUses
             ? expression
             : ParenthesizedExpression(expression);
 
+    /// <summary><c>map[key] = value</c> -> <c>map.AddOrUpdate(key, value)</c>.</summary>
+    private ExpressionSyntax AddOrUpdateFor(AssignmentExpressionSyntax write)
+    {
+        var writtenAccess = (ElementAccessExpressionSyntax)write.Left;
+        return Call(writtenAccess.Expression.WithoutTrivia(), "AddOrUpdate", writtenAccess.ArgumentList.Arguments.Add(Argument(Boxed(write.Right.WithoutTrivia()))));
+    }
+
+    private InvocationExpressionSyntax TwoArgumentAddOrUpdate(InvocationExpressionSyntax call) =>
+        BoxSecondArgument(Rename(call, "AddOrUpdate", argumentList => argumentList.WithArguments(argumentList.Arguments.RemoveAt(2))));
+
+    /// <summary>
+    /// A store whose value is used, where the weak table's <c>AddOrUpdate</c> returns nothing: the store
+    /// becomes a statement and the value (a local, parameter or constant: reading it again gives the
+    /// same) is used after it. <c>_ = store;</c> -> <c>store;</c>; <c>return store;</c> -> <c>store; return value;</c>;
+    /// <c>T M(...) => store;</c> -> <c>{ store; return value; }</c>.
+    /// </summary>
+    private bool PlanStoreWhoseValueIsUsed(IOperation store, ExpressionSyntax use, IOperation storedValue, Func<SyntaxNode, ExpressionSyntax> asStatement, DocumentId document)
+    {
+        if (storedValue.Syntax is not ExpressionSyntax value)
+        {
+            return false;
+        }
+
+        var marker = new SyntaxAnnotation();
+        ExpressionSyntax Store(SyntaxNode rewritten) => asStatement(rewritten.GetAnnotatedNodes(marker).Single());
+
+        switch (store.Parent)
+        {
+            case ISimpleAssignmentOperation { Target: IDiscardOperation, Parent: IExpressionStatementOperation { Syntax: ExpressionStatementSyntax discard } }:
+                _plan.Add(document, use, rewritten => rewritten.WithAdditionalAnnotations(marker));
+                _plan.Add(document, discard, rewritten => ExpressionStatement(Store(rewritten)).WithTriviaFrom(rewritten));
+                return true;
+
+            case IReturnOperation { Syntax: ReturnStatementSyntax { Parent: BlockSyntax block } returned } when IsSameOnEveryRead(storedValue):
+                var returnMarker = new SyntaxAnnotation();
+                _plan.Add(document, use, rewritten => rewritten.WithAdditionalAnnotations(marker));
+                _plan.Add(document, returned, rewritten => rewritten.WithAdditionalAnnotations(returnMarker));
+                _plan.Add(document, block, rewritten =>
+                {
+                    var current = (BlockSyntax)rewritten;
+                    var returning = current.Statements.First(statement => statement.HasAnnotation(returnMarker));
+                    var split = new StatementSyntax[]
+                    {
+                        ExpressionStatement(Store(returning)).WithLeadingTrivia(returning.GetLeadingTrivia()).WithTrailingTrivia(EndOfLine(Layout.NewLineOf(returning))),
+                        ReturnStatement(value.WithoutTrivia()).WithLeadingTrivia(Layout.Indentation(returning)).WithTrailingTrivia(returning.GetTrailingTrivia()),
+                    };
+                    return current.WithStatements(current.Statements.ReplaceRange(returning, split));
+                });
+                return true;
+
+            case IReturnOperation { IsImplicit: true } when IsSameOnEveryRead(storedValue) &&
+                use.Parent is ArrowExpressionClauseSyntax { Parent: BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax } arrow:
+                _plan.Add(document, use, rewritten => rewritten.WithAdditionalAnnotations(marker));
+                _plan.Add(document, arrow.Parent!, rewritten =>
+                {
+                    var body = Block(ExpressionStatement(Store(rewritten)), ReturnStatement(value.WithoutTrivia()));
+                    SyntaxNode withBody = rewritten switch
+                    {
+                        BaseMethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body),
+                        LocalFunctionStatementSyntax function => function.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body),
+                        _ => ((AccessorDeclarationSyntax)rewritten).WithExpressionBody(null).WithSemicolonToken(default).WithBody(body),
+                    };
+                    return withBody.WithTrailingTrivia(rewritten.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation);
+                });
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
     /// <summary><c>value</c> -> <c>new StrongBox&lt;V&gt;(value)</c> when values are boxed.</summary>
     private ExpressionSyntax Boxed(ExpressionSyntax value) =>
         _box is null
@@ -623,6 +699,15 @@ internal sealed class ConditionalWeakTableUses
 
         return false;
     }
+
+    /// <summary>A value read again gives the same: a constant, a local or a parameter (not a property such as <c>DateTime.UtcNow</c>).</summary>
+    private static bool IsSameOnEveryRead(IOperation value) => OperationNavigation.SkipConversions(value) switch
+    {
+        { ConstantValue.HasValue: true } => true,
+        ILocalReferenceOperation { Local.IsRef: false } => true,
+        IParameterReferenceOperation { Parameter.RefKind: RefKind.None } => true,
+        _ => false,
+    };
 
     /// <summary>A value that may be built later, or not at all, without changing what the code does.</summary>
     private static bool CanDefer(IOperation value) => OperationNavigation.SkipConversions(value) switch

@@ -613,6 +613,47 @@ public sealed class ConditionalWeakTableCodeFixTests
         """);
 
     [Fact]
+    public Task Stores_whose_value_is_used_become_statements() => VerifyFix.CodeFixAsync("""
+        using System.Collections.Concurrent;
+        using Microsoft.AspNetCore.Http;
+
+        static class Users
+        {
+            private static readonly ConcurrentDictionary<HttpContext, string> [|s_names = new()|];
+
+            public static string Set(HttpContext context, string name) => s_names.AddOrUpdate(context, name, (_, _) => name);
+
+            public static string Rename(HttpContext context, string name)
+            {
+                _ = s_names[context] = name;
+                return s_names[context] = name;
+            }
+        }
+        """, """
+        using System.Collections.Concurrent;
+        using System.Runtime.CompilerServices;
+        using Microsoft.AspNetCore.Http;
+
+        static class Users
+        {
+            private static readonly ConditionalWeakTable<HttpContext, string> s_names = new();
+
+            public static string Set(HttpContext context, string name)
+            {
+                s_names.AddOrUpdate(context, name);
+                return name;
+            }
+
+            public static string Rename(HttpContext context, string name)
+            {
+                s_names.AddOrUpdate(context, name);
+                s_names.AddOrUpdate(context, name);
+                return name;
+            }
+        }
+        """);
+
+    [Fact]
     public Task Counting_entries_imports_System_Linq_when_the_file_does_not() => VerifyFix.CodeFixAsync("""
         using System;
         using System.Collections.Generic;
@@ -1231,7 +1272,7 @@ public sealed class ConditionalWeakTableCodeFixTests
     }
 
     [Theory]
-    [InlineData("_ = s_map[context] = \"x\";")]
+    [InlineData("_ = (s_map[context] = context.TraceIdentifier).Length;")]
     public Task Fix_is_not_offered_for_uses_not_rewritten_yet(string use)
     {
         var source = $$"""
@@ -1288,7 +1329,6 @@ public sealed class ConditionalWeakTableCodeFixTests
     }
 
     [Theory]
-    [InlineData("private static readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, string> [|s_map = new()|]; static string M(HttpContext c, string v) => s_map.AddOrUpdate(c, v, (_, _) => v);")]
     [InlineData("private static readonly Dictionary<HttpContext, int> [|s_map = new()|]; static int M(HttpContext c) { if (s_map.TryGetValue(c, out var count)) { count++; } return count; }")]
     public Task Fix_is_not_offered_for_shapes_not_rewritten_yet(string members)
     {
