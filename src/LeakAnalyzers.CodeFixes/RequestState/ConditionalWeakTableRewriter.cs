@@ -14,8 +14,9 @@ namespace LeakAnalyzers.CodeFixes.RequestState;
 /// <summary>
 /// LEAK007 fix 1: turns a private or internal dictionary field keyed by a request object into a
 /// <c>ConditionalWeakTable&lt;TKey, TValue&gt;</c> and rewrites every use of it in the solution
-/// (the uses: <see cref="ConditionalWeakTableUses"/>). All or nothing: one use the weak table
-/// cannot express (<c>Count</c>, <c>Keys</c>, passing the field on...) and there is no plan.
+/// (the uses: <see cref="ConditionalWeakTableUses"/>; the creations: <see cref="WeakTableCreation"/>).
+/// All or nothing: one use the weak table cannot express (passing the field on, an update that
+/// reads the old value...) and there is no plan.
 /// </summary>
 internal static class ConditionalWeakTableRewriter
 {
