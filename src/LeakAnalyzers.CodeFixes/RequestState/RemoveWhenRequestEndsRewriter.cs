@@ -22,7 +22,9 @@ namespace LeakAnalyzers.CodeFixes.RequestState;
 /// of active requests, a <c>ConcurrentDictionary&lt;string, WebSocket&gt;</c>), the rest of each
 /// method that stores an entry goes into <c>try { ... } finally { field.Remove(entry); }</c> (inside
 /// the same <c>lock</c> when the store was locked). All or nothing: every store must be a statement
-/// of a method body with code after it, of an entry that reads the same at the end; collections
+/// with code after it, of an entry that reads the same at the end, in the method body (or a nested
+/// block when nothing else in the method uses the field), or first in a <c>try</c> whose
+/// <c>finally</c> already removes it (the store moves in front of the <c>try</c>); collections
 /// without a removal by entry (bags, queues, stacks) get no plan.
 /// </summary>
 internal static class RemoveWhenRequestEndsRewriter
