@@ -75,14 +75,20 @@ internal sealed partial class ConditionalWeakTableUses
                 _plan.Add(document, returned, rewritten => rewritten.WithAdditionalAnnotations(returnMarker));
                 _plan.Add(document, block, rewritten =>
                 {
+                    // Found by annotation: another field's fix may have moved the return into a try.
                     var current = (BlockSyntax)rewritten;
-                    var returning = current.Statements.First(statement => statement.HasAnnotation(returnMarker));
+                    if (current.GetAnnotatedNodes(returnMarker).FirstOrDefault() is not StatementSyntax { Parent: BlockSyntax enclosing } returning)
+                    {
+                        return current;
+                    }
+
                     var split = new StatementSyntax[]
                     {
                         ExpressionStatement(Store(returning)).WithLeadingTrivia(returning.GetLeadingTrivia()).WithTrailingTrivia(EndOfLine(Layout.NewLineOf(returning))),
                         ReturnStatement(value.WithoutTrivia()).WithLeadingTrivia(Layout.Indentation(returning)).WithTrailingTrivia(returning.GetTrailingTrivia()),
                     };
-                    return current.WithStatements(current.Statements.ReplaceRange(returning, split));
+                    var splitBlock = enclosing.WithStatements(enclosing.Statements.ReplaceRange(returning, split));
+                    return enclosing == current ? splitBlock : current.ReplaceNode(enclosing, splitBlock);
                 });
                 return true;
 

@@ -152,7 +152,7 @@ internal sealed partial class ConditionalWeakTableUses
         var updatedInPlace = indexer.Parent is ICompoundAssignmentOperation { Target: var updated } && updated == indexer || indexer.Parent is IIncrementOrDecrementOperation;
         if (updatedInPlace && _box is null &&
             indexer.Parent is ICompoundAssignmentOperation { Parent: IExpressionStatementOperation, Syntax: AssignmentExpressionSyntax compound } &&
-            CompoundOperator(compound.Kind()) != SyntaxKind.None &&
+            CompoundOperator(compound.Kind()) != SyntaxKind.None && !IsIncomplete(compound) &&
             IsReadTwiceSafely(indexer.Arguments[0].Value))
         {
             // map[key] += value;  ->  map.AddOrUpdate(key, map.GetValue(key, _ => throw new KeyNotFoundException()) + value);
@@ -169,7 +169,8 @@ internal sealed partial class ConditionalWeakTableUses
             return HasMethod("AddOrUpdate", 2) && HasMethod("GetValue", 2);
         }
 
-        if (indexer.Parent is IAssignmentOperation { Target: var target } && target == indexer && !(updatedInPlace && _box is not null) ||
+        if (updatedInPlace && IsIncomplete(indexer.Parent!.Syntax) ||
+            indexer.Parent is IAssignmentOperation { Target: var target } && target == indexer && !(updatedInPlace && _box is not null) ||
             indexer.Parent is IIncrementOrDecrementOperation && _box is null ||
             access.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not (int)SyntaxKind.None } or RefExpressionSyntax)
         {

@@ -1348,6 +1348,9 @@ public sealed class ConditionalWeakTableCodeFixTests
     [InlineData("s_map.TryGetValue(context, out );")]
     [InlineData("s_map[context] = ;")]
     [InlineData("s_map.GetOrAdd(context, );")]
+    [InlineData("_ = s_map.GetValueOrDefault(context, );")]
+    [InlineData("_ = s_map[context] = ;")]
+    [InlineData("s_map[context] += ;")]
     public Task Broken_uses_make_the_fix_unavailable_without_throwing(string use)
     {
         var source = $$"""
