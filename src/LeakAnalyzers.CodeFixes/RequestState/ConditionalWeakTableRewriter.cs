@@ -12,7 +12,8 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace LeakAnalyzers.CodeFixes.RequestState;
 
 /// <summary>
-/// LEAK007 fix 1: turns a private or internal dictionary field keyed by a request object into a
+/// LEAK007 fix 1: turns a dictionary field keyed by a request object (private or internal, or any
+/// field of an application: every use is in the solution) into a
 /// <c>ConditionalWeakTable&lt;TKey, TValue&gt;</c> and rewrites every use of it in the solution
 /// (the uses: <see cref="ConditionalWeakTableUses"/>; the creations: <see cref="WeakTableCreation"/>).
 /// All or nothing: one use the weak table cannot express (passing the field on, an update that
@@ -130,8 +131,8 @@ internal static class ConditionalWeakTableRewriter
 
     /// <summary>
     /// <c>A = new(), B = new();</c> with B rewritten: <c>A</c> keeps the declaration, and B gets one
-    /// of its own (same modifiers, the weak table's type) right after it. Found by annotation, so
-    /// Fix All can split the same declaration once per field.
+    /// of its own (same modifiers, the weak table's type), in declaration order. Found by annotation,
+    /// so Fix All can split the same declaration once per field.
     /// </summary>
     private static SyntaxNode SplitDeclaration(TypeDeclarationSyntax type, SyntaxAnnotation declaratorMarker, TypeSyntax weakTableType)
     {
