@@ -12,10 +12,12 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace LeakAnalyzers.CodeFixes.RequestState;
 
 /// <summary>
-/// LEAK007 fix 1: turns a private or internal dictionary field keyed by a request object into a
+/// LEAK007 fix 1: turns a dictionary field keyed by a request object (private or internal, or any
+/// field of an application: every use is in the solution) into a
 /// <c>ConditionalWeakTable&lt;TKey, TValue&gt;</c> and rewrites every use of it in the solution
-/// (the uses: <see cref="ConditionalWeakTableUses"/>). All or nothing: one use the weak table
-/// cannot express (<c>Count</c>, <c>Keys</c>, passing the field on...) and there is no plan.
+/// (the uses: <see cref="ConditionalWeakTableUses"/>; the creations: <see cref="WeakTableCreation"/>).
+/// All or nothing: one use the weak table cannot express (passing the field on, an update that
+/// reads the old value...) and there is no plan.
 /// </summary>
 internal static class ConditionalWeakTableRewriter
 {
@@ -25,13 +27,13 @@ internal static class ConditionalWeakTableRewriter
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model is null ||
-            target is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator ||
-            declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration ||
+            target is not VariableDeclaratorSyntax declarator ||
+            declarator.Parent is not VariableDeclarationSyntax declaration ||
             declaration.Parent is not FieldDeclarationSyntax fieldDeclaration ||
             fieldDeclaration.Parent is not TypeDeclarationSyntax typeDeclaration ||
             TypeArgumentsOf(declaration.Type) is not { Arguments.Count: 2 } typeArguments ||
             model.GetDeclaredSymbol(declarator, cancellationToken) is not IFieldSymbol field ||
-            !IsVisibleOnlyInside(field) ||
+            !AllUsesInReach(field, model.Compilation) ||
             model.Compilation.GetTypeByMetadataName(WeakTableMetadataName) is not { } weakTable ||
             DictionaryValueOf(field.Type, model.Compilation) is not { } valueType)
         {
@@ -45,23 +47,27 @@ internal static class ConditionalWeakTableRewriter
         var weakTableType = ParseTypeName("global::System.Runtime.CompilerServices.ConditionalWeakTable" + weakTableArguments)
             .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
         var plan = new FieldRewritePlan(field);
-        plan.Add(document.Id, declaration.Type, rewritten => weakTableType.WithTriviaFrom(rewritten));
-        switch (initializer)
+        var declaratorMarker = new SyntaxAnnotation();
+        plan.Add(document.Id, declarator, rewritten => rewritten.WithAdditionalAnnotations(declaratorMarker));
+        if (declaration.Variables.Count == 1)
         {
-            case ImplicitObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: 0, Initializer: null }:
-                break;
-            case ObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 }, Initializer: null }:
-                plan.Add(document.Id, initializer, rewritten => ObjectCreationExpression(weakTableType).WithArgumentList(ArgumentList()).WithTriviaFrom(rewritten));
-                break;
-            case CollectionExpressionSyntax { Elements.Count: 0 }:
-                plan.Add(document.Id, initializer, rewritten => ImplicitObjectCreationExpression().WithTriviaFrom(rewritten));
-                break;
-            default:
-                // Capacity, comparer or initial entries: nothing a weak table can take over.
-                return null;
+            plan.Add(document.Id, declaration.Type, rewritten => weakTableType.WithTriviaFrom(rewritten));
+        }
+        else
+        {
+            // Sockets = new(), Names = new(): the field gets a declaration of its own; the others keep the type.
+            plan.Add(document.Id, typeDeclaration, rewritten => SplitDeclaration((TypeDeclarationSyntax)rewritten, declaratorMarker, weakTableType));
         }
 
-        var uses = new ConditionalWeakTableUses(plan, weakTable, GateName(field), boxedValue);
+        var enumerable = weakTable.AllInterfaces.Any(candidate => candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T);
+        var creations = new WeakTableCreation(weakTableType, boxedValue is not null, enumerable);
+        if (declarator.Initializer?.Value is { } initializer && !creations.Plan(plan, document.Id, initializer, model, cancellationToken))
+        {
+            // Initial entries, or a collection built elsewhere: nothing a weak table can take over.
+            return null;
+        }
+
+        var uses = new ConditionalWeakTableUses(plan, weakTable, field.Name, GateName(field), boxedValue, creations);
         var solution = document.Project.Solution;
         var models = new Dictionary<DocumentId, SemanticModel>();
         foreach (var referenced in await SymbolFinder.FindReferencesAsync(field, solution, cancellationToken).ConfigureAwait(false))
@@ -96,7 +102,7 @@ internal static class ConditionalWeakTableRewriter
 
         if (uses.GateUsed)
         {
-            AddGateField(plan, document.Id, typeDeclaration, fieldDeclaration, uses.GateName, model);
+            AddGateField(plan, document.Id, typeDeclaration, declaratorMarker, fieldDeclaration, uses.GateName, model);
         }
 
         return plan;
@@ -106,14 +112,12 @@ internal static class ConditionalWeakTableRewriter
     /// <c>lock (map)</c> becomes <c>lock (mapGate)</c>: the weak table is the collection, not a lock,
     /// so a dedicated object declared right after the field takes that role.
     /// </summary>
-    private static void AddGateField(FieldRewritePlan plan, DocumentId document, TypeDeclarationSyntax type, FieldDeclarationSyntax field, string name, SemanticModel model)
+    private static void AddGateField(FieldRewritePlan plan, DocumentId document, TypeDeclarationSyntax type, SyntaxAnnotation declaratorMarker, FieldDeclarationSyntax field, string name, SemanticModel model)
     {
-        var marker = new SyntaxAnnotation();
-        plan.Add(document, field, rewritten => rewritten.WithAdditionalAnnotations(marker));
         plan.Add(document, type, rewritten =>
         {
             var rewrittenType = (TypeDeclarationSyntax)rewritten;
-            var anchor = rewrittenType.Members.First(member => member.HasAnnotation(marker));
+            var anchor = rewrittenType.Members.First(member => member.GetAnnotatedNodes(declaratorMarker).Any());
             var modifiers = field.Modifiers.Where(modifier => SyntaxFacts.IsAccessibilityModifier(modifier.Kind()) || modifier.IsKind(SyntaxKind.StaticKeyword));
             var creation = ((CSharpParseOptions)model.SyntaxTree.Options).LanguageVersion >= LanguageVersion.CSharp9 ? "new()" : "new object()";
             var declarationText = string.Join(" ", modifiers.Select(modifier => modifier.Text).Concat(new[] { "readonly", "object", name, "=", creation })) + ";";
@@ -123,6 +127,31 @@ internal static class ConditionalWeakTableRewriter
                 .WithTrailingTrivia(anchor.GetTrailingTrivia().Where(trivia => trivia.IsKind(SyntaxKind.EndOfLineTrivia)).Take(1));
             return rewrittenType.InsertNodesAfter(anchor, new[] { gate });
         });
+    }
+
+    /// <summary>
+    /// <c>A = new(), B = new();</c> with B rewritten: <c>A</c> keeps the declaration, and B gets one
+    /// of its own (same modifiers, the weak table's type), in declaration order. Found by annotation,
+    /// so Fix All can split the same declaration once per field.
+    /// </summary>
+    private static SyntaxNode SplitDeclaration(TypeDeclarationSyntax type, SyntaxAnnotation declaratorMarker, TypeSyntax weakTableType)
+    {
+        var declarator = type.GetAnnotatedNodes(declaratorMarker).OfType<VariableDeclaratorSyntax>().First();
+        var field = (FieldDeclarationSyntax)declarator.Parent!.Parent!;
+        if (field.Declaration.Variables.Count == 1)
+        {
+            // Fix All: the other fields already left this declaration.
+            return type.ReplaceNode(field.Declaration.Type, weakTableType.WithTriviaFrom(field.Declaration.Type));
+        }
+
+        // The declaration order stays: a first field goes before the others, any other after them.
+        var first = field.Declaration.Variables.IndexOf(declarator) == 0;
+        var indentation = field.GetLeadingTrivia().Reverse().TakeWhile(trivia => trivia.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse();
+        var rest = field.WithDeclaration(field.Declaration.WithVariables(field.Declaration.Variables.Remove(declarator)));
+        var own = field.WithDeclaration(VariableDeclaration(weakTableType.WithTrailingTrivia(Space), SingletonSeparatedList(declarator.WithoutTrivia())));
+        return first
+            ? type.ReplaceNode(field, new SyntaxNode[] { own, rest.WithLeadingTrivia(indentation) })
+            : type.ReplaceNode(field, new SyntaxNode[] { rest, own.WithLeadingTrivia(indentation) });
     }
 
     /// <summary><c>s_timers</c> -> <c>s_timersGate</c>, unless a member of the type already has the name.</summary>
@@ -140,11 +169,16 @@ internal static class ConditionalWeakTableRewriter
 
     /// <summary>
     /// The value type of a <c>Dictionary&lt;K, V&gt;</c>, <c>ConcurrentDictionary&lt;K, V&gt;</c>,
-    /// <c>IDictionary&lt;K, V&gt;</c>... whose key is a reference type, as the weak table requires.
+    /// <c>IDictionary&lt;K, V&gt;</c>, <c>IReadOnlyDictionary&lt;K, V&gt;</c>... whose key is a reference
+    /// type, as the weak table requires.
     /// </summary>
     private static ITypeSymbol? DictionaryValueOf(ITypeSymbol type, Compilation compilation)
     {
-        var dictionary = compilation.GetTypeByMetadataName("System.Collections.Generic.IDictionary`2");
+        var dictionaries = new[]
+        {
+            compilation.GetTypeByMetadataName("System.Collections.Generic.IDictionary`2"),
+            compilation.GetTypeByMetadataName("System.Collections.Generic.IReadOnlyDictionary`2"),
+        };
         if (type is not INamedTypeSymbol { TypeArguments.Length: 2 } named ||
             named.TypeArguments[0] is not { IsReferenceType: true } key ||
             named.TypeArguments[1] is not { TypeKind: not TypeKind.TypeParameter and not TypeKind.Error } value ||
@@ -154,7 +188,7 @@ internal static class ConditionalWeakTableRewriter
         }
 
         return named.AllInterfaces.Add(named).Any(candidate =>
-            SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, dictionary) &&
+            dictionaries.Contains(candidate.OriginalDefinition, SymbolEqualityComparer.Default) &&
             SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[0], key) &&
             SymbolEqualityComparer.Default.Equals(candidate.TypeArguments[1], value))
             ? value
@@ -169,7 +203,15 @@ internal static class ConditionalWeakTableRewriter
         _ => null,
     };
 
-    /// <summary>Only code of this assembly (and its friends) can use the field, so every use is in reach of the rewrite.</summary>
+    /// <summary>
+    /// Every use of the field is in the solution, where the rewrite reaches it: the field is visible
+    /// only inside its assembly (and its friends), or the assembly is an application, which other
+    /// assemblies do not build on (its tests in the solution are rewritten with it). A library's
+    /// public field is its API: changing its type would break users the solution does not contain.
+    /// </summary>
+    private static bool AllUsesInReach(IFieldSymbol field, Compilation compilation) =>
+        compilation.Options.OutputKind is not (OutputKind.DynamicallyLinkedLibrary or OutputKind.NetModule) || IsVisibleOnlyInside(field);
+
     private static bool IsVisibleOnlyInside(ISymbol symbol)
     {
         for (ISymbol? current = symbol; current is not null; current = current.ContainingType)

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using LeakAnalyzers.CodeFixes.Infrastructure;
 using LeakAnalyzers.Lifetimes;
 using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
@@ -10,6 +11,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FindSymbols;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace LeakAnalyzers.CodeFixes.RequestState;
@@ -20,7 +22,9 @@ namespace LeakAnalyzers.CodeFixes.RequestState;
 /// of active requests, a <c>ConcurrentDictionary&lt;string, WebSocket&gt;</c>), the rest of each
 /// method that stores an entry goes into <c>try { ... } finally { field.Remove(entry); }</c> (inside
 /// the same <c>lock</c> when the store was locked). All or nothing: every store must be a statement
-/// of a method body with code after it, of an entry that reads the same at the end; collections
+/// with code after it, of an entry that reads the same at the end, in the method body (or a nested
+/// block when nothing else in the method uses the field), or first in a <c>try</c> whose
+/// <c>finally</c> already removes it (the store moves in front of the <c>try</c>); collections
 /// without a removal by entry (bags, queues, stacks) get no plan.
 /// </summary>
 internal static class RemoveWhenRequestEndsRewriter
@@ -42,8 +46,8 @@ internal static class RemoveWhenRequestEndsRewriter
         }
 
         var plan = new FieldRewritePlan(field);
-        var wrappedBlocks = new HashSet<BlockSyntax>();
         var stores = 0;
+        var planned = 0;
         foreach (var referenced in await SymbolFinder.FindReferencesAsync(field, document.Project.Solution, cancellationToken).ConfigureAwait(false))
         {
             foreach (var location in referenced.Locations)
@@ -69,8 +73,10 @@ internal static class RemoveWhenRequestEndsRewriter
                     case EntryUse.Store when RequestEntries.IsRemovedWhenScopeEnds(store!, field):
                         stores++;
                         continue;
-                    case EntryUse.Store when PlanStore(store!, field, removal, referencingModel, location.Document.Id, plan, wrappedBlocks, cancellationToken):
+                    case EntryUse.Store when PlanStoreBeforeTry(store!, field, referencingModel, location.Document.Id, plan, cancellationToken) ||
+                                             PlanStore(store!, field, removal, referencingModel, location.Document.Id, plan, cancellationToken):
                         stores++;
+                        planned++;
                         continue;
                     default:
                         return null;
@@ -78,7 +84,7 @@ internal static class RemoveWhenRequestEndsRewriter
             }
         }
 
-        return stores > 0 && wrappedBlocks.Count > 0 ? plan : null;
+        return stores > 0 && planned > 0 ? plan : null;
     }
 
     /// <summary><c>TryRemove(entry, out _)</c> on concurrent dictionaries, <c>Remove(entry)</c> on dictionaries, lists and sets; none on bags and queues.</summary>
@@ -93,14 +99,13 @@ internal static class RemoveWhenRequestEndsRewriter
         return members.Any(method => method is { Name: "Remove", Parameters.Length: 1 } && method.Parameters[0].RefKind == RefKind.None) ? "Remove" : null;
     }
 
-    private static bool PlanStore(IOperation store, IFieldSymbol field, string removal, SemanticModel model, DocumentId document, FieldRewritePlan plan, HashSet<BlockSyntax> wrappedBlocks, CancellationToken cancellationToken)
+    private static bool PlanStore(IOperation store, IFieldSymbol field, string removal, SemanticModel model, DocumentId document, FieldRewritePlan plan, CancellationToken cancellationToken)
     {
         if (RequestEntries.StoredEntry(store) is not { } entry ||
             RequestEntries.StableRoot(entry) is not { } root ||
             RequestEntries.StoringStatement(store) is not { Syntax: StatementSyntax unit } ||
             unit.Parent is not BlockSyntax block ||
-            !RunsToTheEndOfTheMethod(block) ||
-            !wrappedBlocks.Add(block) ||
+            !RunsToTheEndOfTheMethod(block) && !IsTheOnlyUseInTheMethod(block, unit, field, model, cancellationToken) ||
             ReceiverOf(store.Syntax) is not { } receiver)
         {
             return false;
@@ -110,7 +115,8 @@ internal static class RemoveWhenRequestEndsRewriter
         var removals = rest.Where(statement => RemovesEntry(statement, field, entry, model, cancellationToken)).ToList();
         var wrapped = rest.Count > 0 && removals.Contains(rest[rest.Count - 1]) ? rest.Take(rest.Count - 1).ToList() : rest;
         if (wrapped.Count == 0 ||
-            wrapped.Any(statement => statement is LocalFunctionStatementSyntax) ||
+            wrapped.All(statement => statement is LocalFunctionStatementSyntax) ||
+            RestOf(block, unit, keepTrailingFunctions: true).OfType<LocalFunctionStatementSyntax>().Any(function => UsesLocalsOf(function, wrapped)) ||
             (root is ILocalSymbol or IParameterSymbol && model.AnalyzeDataFlow(wrapped[0], wrapped[wrapped.Count - 1]) is { Succeeded: true } flow && flow.WrittenInside.Contains(root, SymbolEqualityComparer.Default)))
         {
             return false;
@@ -160,10 +166,99 @@ internal static class RemoveWhenRequestEndsRewriter
         return false;
     }
 
+    /// <summary>
+    /// A store in a nested block (an <c>if</c> branch, a loop body) is removed when that block ends.
+    /// That keeps the meaning only when nothing else in the method uses the field: no code before the
+    /// store in its block, nor outside the block, can expect the entry to still be there.
+    /// </summary>
+    private static bool IsTheOnlyUseInTheMethod(BlockSyntax block, StatementSyntax unit, IFieldSymbol field, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (block.Ancestors().FirstOrDefault(node => node is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax) is not { } method)
+        {
+            return false;
+        }
+
+        var region = TextSpan.FromBounds(unit.SpanStart, block.Span.End);
+        return method.DescendantNodes().OfType<IdentifierNameSyntax>().All(identifier =>
+            identifier.Identifier.ValueText != field.Name ||
+            region.Contains(identifier.Span) ||
+            !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, field));
+    }
+
+    /// <summary>The local function reads a name declared by the statements around it, which it could not see from after the <c>try</c>.</summary>
+    private static bool UsesLocalsOf(LocalFunctionStatementSyntax function, List<StatementSyntax> statements)
+    {
+        var declared = new HashSet<string>(statements
+            .Where(statement => statement is not LocalFunctionStatementSyntax)
+            .SelectMany(statement => statement.DescendantNodesAndSelf())
+            .Select(node => node switch
+            {
+                VariableDeclaratorSyntax variable => variable.Identifier.ValueText,
+                SingleVariableDesignationSyntax designation => designation.Identifier.ValueText,
+                ForEachStatementSyntax loop => loop.Identifier.ValueText,
+                _ => null,
+            })
+            .OfType<string>());
+        return function.DescendantNodes().OfType<IdentifierNameSyntax>().Any(identifier => declared.Contains(identifier.Identifier.ValueText));
+    }
+
+    /// <summary>
+    /// <c>try { map.Add(entry); ... } finally { map.Remove(entry); }</c>: the store moves in front of the
+    /// <c>try</c>, where it is the shape that is removed on every path out. Without <c>catch</c>
+    /// clauses only, so that the store's own exceptions go where they went.
+    /// </summary>
+    private static bool PlanStoreBeforeTry(IOperation store, IFieldSymbol field, SemanticModel model, DocumentId document, FieldRewritePlan plan, CancellationToken cancellationToken)
+    {
+        if (RequestEntries.StoredEntry(store) is not { } entry ||
+            RequestEntries.StoringStatement(store) is not { Syntax: StatementSyntax unit } ||
+            unit.Parent is not BlockSyntax { Parent: TryStatementSyntax { Catches.Count: 0, Finally.Block: { } cleanup, Parent: BlockSyntax outer } tryStatement } tryBlock ||
+            tryBlock.Statements.IndexOf(unit) != 0 ||
+            !cleanup.Statements.Any(statement => RemovesEntry(statement, field, entry, model, cancellationToken)))
+        {
+            return false;
+        }
+
+        var storeMarker = new SyntaxAnnotation();
+        var tryMarker = new SyntaxAnnotation();
+        plan.Add(document, unit, rewritten => rewritten.WithAdditionalAnnotations(storeMarker));
+        plan.Add(document, tryStatement, rewritten => rewritten.WithAdditionalAnnotations(tryMarker));
+        plan.Add(document, outer, rewritten =>
+        {
+            var current = (BlockSyntax)rewritten;
+            if (current.GetAnnotatedNodes(tryMarker).FirstOrDefault() is not TryStatementSyntax guarded ||
+                guarded.Block.Statements.FirstOrDefault() is not { } storing || !storing.HasAnnotation(storeMarker) ||
+                guarded.Parent is not BlockSyntax enclosing)
+            {
+                return current;
+            }
+
+            var newLine = EndOfLine(Layout.NewLineOf(guarded));
+            var moved = storing.WithLeadingTrivia(guarded.GetLeadingTrivia()).WithTrailingTrivia(newLine).WithAdditionalAnnotations(Formatter.Annotation);
+            var guardedStatements = guarded.Block.Statements.RemoveAt(0);
+            if (guardedStatements.FirstOrDefault() is { } first)
+            {
+                // The blank line that followed the store is not the first line of the try.
+                guardedStatements = guardedStatements.Replace(first, first.WithLeadingTrivia(Layout.Indentation(first)));
+            }
+
+            var remaining = guarded.WithBlock(guarded.Block.WithStatements(guardedStatements))
+                .WithLeadingTrivia(Layout.Indentation(guarded).Insert(0, newLine));
+            var index = enclosing.Statements.IndexOf(guarded);
+            var reordered = enclosing.WithStatements(enclosing.Statements.RemoveAt(index).InsertRange(index, new StatementSyntax[] { moved, remaining }));
+            return enclosing == current ? reordered : current.ReplaceNode(enclosing, reordered);
+        });
+        return true;
+    }
+
     /// <summary>The statements after <paramref name="statement"/>, less the local functions that end the block (they stay visible to the code before).</summary>
-    private static List<StatementSyntax> RestOf(BlockSyntax block, StatementSyntax statement)
+    private static List<StatementSyntax> RestOf(BlockSyntax block, StatementSyntax statement, bool keepTrailingFunctions = false)
     {
         var rest = block.Statements.Skip(block.Statements.IndexOf(statement) + 1).ToList();
+        if (keepTrailingFunctions)
+        {
+            return rest;
+        }
+
         var trailingFunctions = rest.AsEnumerable().Reverse().TakeWhile(candidate => candidate is LocalFunctionStatementSyntax).Count();
         rest.RemoveRange(rest.Count - trailingFunctions, trailingFunctions);
         return rest;
@@ -179,6 +274,9 @@ internal static class RemoveWhenRequestEndsRewriter
             rest.RemoveAt(rest.Count - 1);
         }
 
+        // Local functions stay visible to the whole block: they follow the try instead of going in.
+        var functions = rest.OfType<LocalFunctionStatementSyntax>().ToList();
+        rest.RemoveAll(statement => statement is LocalFunctionStatementSyntax);
         if (rest.Count == 0)
         {
             return block;
@@ -201,7 +299,7 @@ internal static class RemoveWhenRequestEndsRewriter
             .WithLeadingTrivia(leading.Take(blankLines).Concat(indentation))
             .WithAdditionalAnnotations(Formatter.Annotation);
         var index = block.Statements.IndexOf(storing);
-        var statements = block.Statements.Take(index + 1).Append(guarded).Concat(block.Statements.Skip(index + 1 + replaced));
+        var statements = block.Statements.Take(index + 1).Append(guarded).Concat(functions).Concat(block.Statements.Skip(index + 1 + replaced));
         return block.WithStatements(List(statements));
     }
 

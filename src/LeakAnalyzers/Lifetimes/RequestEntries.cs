@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using LeakAnalyzers.Ownership;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -8,13 +9,13 @@ namespace LeakAnalyzers.Lifetimes;
 /// <summary>What one reference to a long-lived collection field does with it.</summary>
 internal enum EntryUse
 {
-    /// <summary>Puts an entry in: <c>Add</c>, <c>TryAdd</c>, <c>map[key] = value</c>.</summary>
+    /// <summary>Puts an entry in: <c>Add</c>, <c>TryAdd</c>, <c>Insert</c>, <c>map[key] = value</c>.</summary>
     Store,
 
     /// <summary>Reads, removes or locks: cannot make the collection hold more.</summary>
     Read,
 
-    /// <summary>Anything else (the field passed on, assigned, <c>Insert</c>, <c>Enqueue</c>...): the analysis cannot tell.</summary>
+    /// <summary>Anything else (the field passed on, assigned, <c>Enqueue</c>, <c>UnionWith</c>...): the analysis cannot tell.</summary>
     Other,
 }
 
@@ -45,7 +46,8 @@ internal static class RequestEntries
         switch (user.Parent)
         {
             case IInvocationOperation invocation when invocation.Instance == user:
-                if (StoringMethods.Contains(invocation.TargetMethod.Name) && invocation.Arguments.Length is 1 or 2)
+                if (StoringMethods.Contains(invocation.TargetMethod.Name) && invocation.Arguments.Length is 1 or 2 ||
+                    IsInsert(invocation))
                 {
                     store = invocation;
                     return EntryUse.Store;
@@ -77,9 +79,15 @@ internal static class RequestEntries
         }
     }
 
-    /// <summary>The entry a store puts in: the key of a dictionary, the element of a list or set.</summary>
+    /// <summary><c>list.Insert(index, item)</c>: a store of <c>item</c>.</summary>
+    private static bool IsInsert(IInvocationOperation invocation) =>
+        invocation.TargetMethod is { Name: "Insert", Parameters.Length: 2 } insert && insert.Parameters[0].Type.SpecialType == SpecialType.System_Int32 && invocation.Arguments.Length == 2;
+
+    /// <summary>The entry a store puts in: the key of a dictionary, the element of a list or set (the second argument of <c>Insert</c>).</summary>
     public static IOperation? StoredEntry(IOperation store) => store switch
     {
+        IInvocationOperation invocation when IsInsert(invocation) =>
+            invocation.Arguments.FirstOrDefault(argument => argument.Parameter?.Ordinal == 1) is { } item ? OperationNavigation.SkipConversions(item.Value) : null,
         IInvocationOperation invocation when invocation.Arguments.Length > 0 => OperationNavigation.SkipConversions(invocation.Arguments[0].Value),
         ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Arguments.Length: 1 } indexer } => OperationNavigation.SkipConversions(indexer.Arguments[0].Value),
         _ => null,

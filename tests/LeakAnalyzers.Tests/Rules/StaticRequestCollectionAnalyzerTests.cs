@@ -24,7 +24,6 @@ public sealed class StaticRequestCollectionAnalyzerTests
             private static readonly ConcurrentDictionary<HttpRequest, string> [|s_tags = new()|];
             private static IDictionary<HttpResponse, int> [|s_sizes = new Dictionary<HttpResponse, int>()|];
             private static readonly IReadOnlyDictionary<HttpRequestMessage, string> [|s_sent = new Dictionary<HttpRequestMessage, string>()|];
-            private static readonly SortedList<string, HttpResponseMessage> [|s_responses = new()|];
             internal static Dictionary<HttpListenerContext, int> [|Listeners = new()|];
             public static readonly Dictionary<WebSocket, string> [|Sockets = new()|], [|Names = new()|];
             private static readonly Dictionary<ClaimsPrincipal, string> [|s_users = new()|];
@@ -32,8 +31,7 @@ public sealed class StaticRequestCollectionAnalyzerTests
         """);
 
     [Fact]
-    public Task Static_sets_lists_queues_and_bags_of_request_objects_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
-        using System.Collections.Concurrent;
+    public Task Static_sets_and_lists_of_request_objects_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         using System.Collections.ObjectModel;
         using Microsoft.AspNetCore.Http;
 
@@ -43,12 +41,23 @@ public sealed class StaticRequestCollectionAnalyzerTests
             public static readonly ISet<HttpContext> [|Seen = new HashSet<HttpContext>()|];
             public static readonly List<HttpRequest> [|Requests = new()|];
             public static readonly ICollection<HttpResponse> [|Responses = new List<HttpResponse>()|];
+            public static readonly LinkedList<HttpContext> [|Linked = new()|];
+            public static readonly ObservableCollection<HttpContext> [|Observed = new()|];
+        }
+        """);
+
+    [Fact]
+    public Task Static_queues_and_bags_of_request_objects_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Collections.Concurrent;
+        using Microsoft.AspNetCore.Http;
+
+        static class Pending
+        {
             public static readonly ConcurrentBag<HttpContext> [|Bag = new()|];
             public static readonly ConcurrentQueue<HttpContext> [|Queue = new()|];
             public static readonly BlockingCollection<HttpContext> [|Blocking = new()|];
             public static readonly Queue<HttpContext> [|Plain = new()|];
-            public static readonly LinkedList<HttpContext> [|Linked = new()|];
-            public static readonly ObservableCollection<HttpContext> [|Observed = new()|];
+            public static readonly Stack<HttpContext> [|Stacked = new()|];
         }
         """);
 
@@ -61,6 +70,7 @@ public sealed class StaticRequestCollectionAnalyzerTests
         {
             private static readonly ConcurrentDictionary<int, HttpContext> [|s_byId = new()|];
             private static readonly Dictionary<string, HttpRequestMessage> [|s_byName = new()|];
+            private static readonly SortedList<string, HttpResponseMessage> [|s_responses = new()|];
 
             public static void Track(int id, HttpContext context) => s_byId[id] = context;
         }
@@ -87,6 +97,15 @@ public sealed class StaticRequestCollectionAnalyzerTests
         class C
         {
             private static readonly Dictionary<DefaultHttpContext, int> [|s_contexts = new()|];
+        }
+        """);
+
+    [Fact]
+    public Task Subclasses_of_request_types_are_request_scoped_as_elements() => VerifyAnalyzer.DiagnosticsAsync("""
+        using System.Net.WebSockets;
+
+        class C
+        {
             private static readonly List<ClientWebSocket> [|s_sockets = new()|];
         }
         """);
@@ -479,18 +498,16 @@ public sealed class StaticRequestCollectionAnalyzerTests
     [InlineData("s_seen.Add(c); try { Console.WriteLine(); } finally { s_other.Remove(c); }")]
     [InlineData("s_seen.Add(c); Console.WriteLine(); try { } finally { s_seen.Remove(c); }")]
     [InlineData("try { s_seen.Add(c); } finally { s_seen.Remove(c); }")]
-    [InlineData("s_seen.Add(c); try { } finally { s_seen.Remove(c); } s_seen.UnionWith(new[] { c });")]
-    [InlineData("s_seen.Add(c); try { } finally { s_seen.Remove(c); } Use(s_seen);")]
-    [InlineData("if (s_seen.Add(c)) { } try { } finally { s_seen.Remove(c); }")]
     public Task Stores_not_removed_by_the_finally_that_follows_them_are_reported(string body)
     {
         var source = $$"""
+            using System.Runtime.CompilerServices;
             using Microsoft.AspNetCore.Http;
 
             static class C
             {
                 private static readonly HashSet<HttpContext> [|s_seen = new()|];
-                private static readonly HashSet<HttpContext> [|s_other = new()|];
+                private static readonly ConditionalWeakTable<HttpContext, object> s_other = new();
 
                 static void M(HttpContext c, HttpContext d)
                 {
@@ -502,6 +519,94 @@ public sealed class StaticRequestCollectionAnalyzerTests
             """;
         return VerifyAnalyzer.DiagnosticsAsync(source);
     }
+
+    [Theory]
+    [InlineData("s_seen.Add(c); try { } finally { s_seen.Remove(c); } s_seen.UnionWith(new[] { c });")]
+    [InlineData("s_seen.Add(c); try { } finally { s_seen.Remove(c); } Use(s_seen);")]
+    public Task Fields_stored_into_by_other_means_are_reported(string body)
+    {
+        var source = $$"""
+            using System.Runtime.CompilerServices;
+            using Microsoft.AspNetCore.Http;
+
+            static class C
+            {
+                private static readonly HashSet<HttpContext> [|s_seen = new()|];
+                private static readonly ConditionalWeakTable<HttpContext, object> s_other = new();
+
+                static void M(HttpContext c, HttpContext d)
+                {
+                    {{body}}
+                }
+
+                static void Use(object value) { }
+            }
+            """;
+        return VerifyAnalyzer.DiagnosticsAsync(source);
+    }
+
+    [Theory]
+    [InlineData("if (s_seen.Add(c)) { } try { } finally { s_seen.Remove(c); }")]
+    public Task Stores_whose_result_is_tested_are_reported(string body)
+    {
+        var source = $$"""
+            using System.Runtime.CompilerServices;
+            using Microsoft.AspNetCore.Http;
+
+            static class C
+            {
+                private static readonly HashSet<HttpContext> [|s_seen = new()|];
+                private static readonly ConditionalWeakTable<HttpContext, object> s_other = new();
+
+                static void M(HttpContext c, HttpContext d)
+                {
+                    {{body}}
+                }
+
+                static void Use(object value) { }
+            }
+            """;
+        return VerifyAnalyzer.DiagnosticsAsync(source);
+    }
+
+    [Theory]
+    [InlineData("s_list = new()", "s_list.Insert(0, c); try { Console.WriteLine(); } finally { s_list.Remove(c); }")]
+    [InlineData("s_list = new()", "s_list.Insert(index: 0, item: c); try { } finally { s_list.Remove(c); }")]
+    [InlineData("[|s_list = new()|]", "s_list.Insert(0, c); Console.WriteLine();")]
+    [InlineData("[|s_list = new()|]", "s_list.Insert(0, c); try { } finally { s_list.Remove(d); }")]
+    public Task Insert_is_a_store_whose_entry_is_the_item(string field, string body)
+    {
+        var source = $$"""
+            using Microsoft.AspNetCore.Http;
+
+            static class C
+            {
+                private static readonly List<HttpContext> {{field}};
+
+                static void M(HttpContext c, HttpContext d)
+                {
+                    {{body}}
+                }
+            }
+            """;
+        return VerifyAnalyzer.DiagnosticsAsync(source);
+    }
+
+    [Fact]
+    public Task InsertRange_is_not_a_store_a_finally_can_undo() => VerifyAnalyzer.DiagnosticsAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        static class C
+        {
+            private static readonly List<HttpContext> [|s_list = new()|];
+
+            static void M(HttpContext c)
+            {
+                s_list.InsertRange(0, new[] { c });
+                try { } finally { s_list.Remove(c); }
+            }
+        }
+        """);
 
     [Fact]
     public Task Only_private_fields_of_types_without_nested_types_are_judged_by_their_uses() => VerifyAnalyzer.DiagnosticsAsync("""
