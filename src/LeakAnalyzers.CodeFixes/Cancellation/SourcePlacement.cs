@@ -1,0 +1,62 @@
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LeakAnalyzers.CodeFixes.Cancellation;
+
+/// <summary>Whether the timeout and its token can move up to where the new source is declared, and keep their clock there.</summary>
+internal static class SourcePlacement
+{
+    /// <summary>
+    /// Whether the code between the source's declaration and the wait itself waits (an <c>await</c>, a
+    /// blocking <c>Wait</c>/<c>Result</c>): the timeout, which started at the wait, would then start earlier.
+    /// </summary>
+    public static bool WaitsBetween(StatementSyntax anchor, StatementSyntax wait)
+    {
+        if (anchor.Parent is not BlockSyntax block || anchor == wait)
+        {
+            return false;
+        }
+
+        var start = block.Statements.IndexOf(anchor);
+        foreach (var statement in block.Statements.Skip(start))
+        {
+            if (statement.Span.Contains(wait.Span))
+            {
+                return false;
+            }
+
+            // Lambdas and local functions run later (or are awaited by the wait itself).
+            if (statement.DescendantNodes(node => node is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).Any(node =>
+                    node is AwaitExpressionSyntax ||
+                    node is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Wait" or "WaitAny" or "WaitAll" or "Result" or "GetResult" }))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The timeout moves up to the source's declaration: it may only read what already exists there.</summary>
+    public static bool EvaluableBefore(ExpressionSyntax timeout, StatementSyntax anchor, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (model.GetOperation(timeout, cancellationToken) is not { } operation)
+        {
+            return false;
+        }
+
+        foreach (var reference in operation.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+        {
+            var declared = reference.Local.DeclaringSyntaxReferences;
+            if (declared.Length == 0 || declared[0].Span.Start >= anchor.SpanStart)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
