@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -47,21 +48,21 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var types = CancellationTypes.Create(model.Compilation);
         var work = types.IsUsable ? TimeoutAbandonsWorkAnalyzer.AbandonedWork(invocation, types) : null;
         var verdict = work is null ? TokenVerdict.Quiet : CancellationFlow.Judge(work, types);
-        if (verdict.ShouldReport && WaitAsyncShape.IsTokenOnlyWait(invocation, types))
+        if (verdict.ShouldReport && WaitAsyncShape.TokenOnlyBound(invocation, types) is { Syntax: ArgumentSyntax tokenArgument })
         {
-            return await PassWaitTokenToWorkAsync(document, model, waiting, invocation, verdict, types, cancellationToken).ConfigureAwait(false);
+            return await PassWaitTokenToWorkAsync(document, model, waiting, tokenArgument.Expression, verdict, types, cancellationToken).ConfigureAwait(false);
         }
 
-        var race = verdict.ShouldReport ? Recognise(waiting, invocation, model, types, cancellationToken) : null;
+        var race = verdict.ShouldReport ? Recognise(waiting, invocation, work!, model, types, cancellationToken) : null;
         if (race is null)
         {
             return null;
         }
 
-        var timeoutBranch = race.Removed ?? (race.Work is null ? null : race.Statement);
-        if (timeoutBranch is not null && verdict.Acceptors.Concat(verdict.Threaded).Any(a => timeoutBranch.Span.Contains(a.Syntax.Span)))
+        var moved = new[] { race.Statement, race.Removed };
+        if (verdict.Acceptors.Concat(verdict.Threaded).Any(a => !waiting.Span.Contains(a.Syntax.Span) && moved.Any(m => m is not null && m.Span.Contains(a.Syntax.Span))))
         {
-            // The timeout branch is moved as written; work started inside it would lose its token.
+            // The branches are moved as written; work started inside them would lose its token.
             return null;
         }
 
@@ -74,13 +75,15 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
 
         if (anchor is null ||
             model.GetOperation(anchor, cancellationToken) is not { } anchorOperation ||
-            !SourcePlacement.EvaluableBefore(race.Timeout, anchor, model, cancellationToken))
+            (race.CallerToken is not null && !SourcePlacement.EvaluableBefore(race.CallerToken, anchor, model, cancellationToken)))
         {
             return null;
         }
 
-        if ((race.CallerToken is not null && !SourcePlacement.EvaluableBefore(race.CallerToken, anchor, model, cancellationToken)) ||
-            (race.Kind != TimeoutRaceKind.WhenAny && SourcePlacement.WaitsBetween(anchor, race.Statement)))
+        // The timeout's clock starts with the source, unless the code waits before the race or the timeout
+        // is not known yet there: then CancelAfter goes where the race started its clock.
+        var timeoutStart = SourcePlacement.TimeoutStart(anchor, race, model, cancellationToken);
+        if (timeoutStart is null)
         {
             return null;
         }
@@ -89,29 +92,53 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var token = race.CallerToken?.ToString() ?? TokensInScope.Find(anchorOperation, types, includeSourceLocals: false)?.Expression;
         var newLine = Layout.NewLineOf(anchor);
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        CancellationRewriter.InsertBefore(editor, anchor, CancellationRewriter.CreateSource(source, token), CancellationRewriter.CancelAfter(source, race.Timeout));
+        var cancelAfter = CancellationRewriter.CancelAfter(source, race.Timeout);
+        var removedDelay = race.RemovedDelay;
+        if (timeoutStart == anchor)
+        {
+            CancellationRewriter.InsertBefore(editor, anchor, CancellationRewriter.CreateSource(source, token), cancelAfter);
+        }
+        else
+        {
+            CancellationRewriter.InsertBefore(editor, anchor, CancellationRewriter.CreateSource(source, token));
+            if (timeoutStart == race.RemovedDelay)
+            {
+                // var delay = Task.Delay(t);  ->  cts.CancelAfter(t);
+                editor.ReplaceNode(timeoutStart, cancelAfter.WithTriviaFrom(timeoutStart));
+                removedDelay = null;
+            }
+            else
+            {
+                CancellationRewriter.InsertBefore(editor, timeoutStart, cancelAfter);
+            }
+        }
+
         if (!CancellationRewriter.PassToken(editor, verdict.Acceptors, ParseExpression(source + ".Token"), types) ||
             !TokenThreading.Thread(editor, verdict.Threaded, ParseExpression(source + ".Token"), types, model, cancellationToken))
         {
             return null;
         }
 
-        if (race.Kind == TimeoutRaceKind.WaitAsync && race.Statement is LocalDeclarationStatementSyntax)
+        if (race.DeclaresResult)
         {
             if (TimeoutRaceRewriter.SplitDeclaration(race, model, cancellationToken) is not { } declared)
             {
                 return null;
             }
 
-            // When the source is created right before this statement, its blank lines went above the source.
-            var leading = race.Statement == anchor ? CancellationRewriter.WithoutBlankLinesAbove(race.Statement) : race.Statement.GetLeadingTrivia();
+            // When the source or its CancelAfter is inserted right before this statement, its blank lines went above them.
+            var leading = race.Statement == anchor || race.Statement == timeoutStart ? CancellationRewriter.WithoutBlankLinesAbove(race.Statement) : race.Statement.GetLeadingTrivia();
             editor.InsertBefore(race.Statement, CancellationRewriter.OnLineOf(declared, race.Statement).WithLeadingTrivia(leading));
         }
 
+        editor.ReplaceNode(waiting, (current, _) => current.WithAdditionalAnnotations(TimeoutRaceRewriter.WaitAnnotation));
         editor.ReplaceNode(race.Statement, (current, _) => TimeoutRaceRewriter.Rewrite((StatementSyntax)current, race, source, token, newLine) ?? current);
-        if (race.Removed is not null)
+        foreach (var removed in new StatementSyntax?[] { race.Removed, removedDelay })
         {
-            editor.RemoveNode(race.Removed);
+            if (removed is not null)
+            {
+                editor.RemoveNode(removed);
+            }
         }
 
         var changed = editor.GetChangedDocument();
@@ -120,7 +147,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
             anchor.SpanStart,
             "System.Threading.CancellationTokenSource",
             "System.OperationCanceledException",
-            race.Work is null ? "System.TimeoutException" : "System.OperationCanceledException");
+            race.Kind == TimeoutRaceKind.WaitAsync ? "System.TimeoutException" : "System.OperationCanceledException");
         if (imports.Count == 0)
         {
             return changed;
@@ -130,41 +157,41 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         return changedRoot is null ? null : changed.WithSyntaxRoot(CancellationRewriter.AddImports(changedRoot, imports));
     }
 
-    private static TimeoutRace? Recognise(InvocationExpressionSyntax waiting, IInvocationOperation invocation, SemanticModel model, CancellationTypes types, CancellationToken cancellationToken)
+    private static TimeoutRace? Recognise(InvocationExpressionSyntax waiting, IInvocationOperation invocation, IReadOnlyList<IOperation> work, SemanticModel model, CancellationTypes types, CancellationToken cancellationToken)
     {
-        if (waiting.Parent is not AwaitExpressionSyntax awaitExpression)
+        var method = invocation.TargetMethod;
+        if (method.IsStatic ? types.IsTaskMethod(method, "WaitAll") || types.IsTaskMethod(method, "WaitAny") : types.IsTaskMethod(method, "Wait"))
         {
-            return null;
+            return BlockingWaitShape.Recognise(waiting, invocation, work, model, types, cancellationToken);
         }
 
-        var method = invocation.TargetMethod;
         if (!method.IsStatic && types.IsTaskMethod(method, "WaitAsync"))
         {
-            return WaitAsyncShape.Recognise(waiting, awaitExpression, method, model, types, cancellationToken);
+            // await X.WaitAsync(t)  or  await X.WaitAsync(t).ConfigureAwait(false)
+            var awaited = waiting.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured } ? configured : (ExpressionSyntax)waiting;
+            return awaited.Parent is AwaitExpressionSyntax awaitExpression
+                ? WaitAsyncShape.Recognise(waiting, awaitExpression, method, model, types, cancellationToken)
+                : null;
         }
 
-        if (method.IsStatic && types.IsTaskMethod(method, "WhenAny"))
-        {
-            return WhenAnyRaceShape.Recognise(waiting, awaitExpression, model, types, cancellationToken);
-        }
-
-        return null;
+        return method.IsStatic && types.IsTaskMethod(method, "WhenAny") && waiting.Parent is AwaitExpressionSyntax raceAwait
+            ? WhenAnyRaceShape.Recognise(waiting, raceAwait, model, types, cancellationToken)
+            : null;
     }
 
     /// <summary>
-    /// <c>await X.WaitAsync(token)</c> becomes <c>await X</c> with the token passed to the work:
-    /// cancelling the token still ends the wait with an <c>OperationCanceledException</c>, and now ends the work too.
+    /// A wait bounded only by a token: the token is passed to the work too. <c>await X.WaitAsync(token)</c>
+    /// becomes <c>await X</c> (cancelling the token still ends the wait with an <c>OperationCanceledException</c>,
+    /// and now ends the work too); <c>X.Wait(token)</c> and <c>Task.WaitAll(tasks, token)</c> stay as they are
+    /// (they throw that exception, not an <c>AggregateException</c>, when the token also cancelled the work).
     /// </summary>
-    private static async Task<Document?> PassWaitTokenToWorkAsync(Document document, SemanticModel model, InvocationExpressionSyntax waiting, IInvocationOperation invocation, TokenVerdict verdict, CancellationTypes types, CancellationToken cancellationToken)
+    private static async Task<Document?> PassWaitTokenToWorkAsync(Document document, SemanticModel model, InvocationExpressionSyntax waiting, ExpressionSyntax token, TokenVerdict verdict, CancellationTypes types, CancellationToken cancellationToken)
     {
-        if (waiting.Expression is not MemberAccessExpressionSyntax access ||
-            waiting.ArgumentList.Arguments.Count != 1 ||
-            verdict.Acceptors.Concat(verdict.Threaded).Any(call => CancellationRewriter.InStaticFunction(call.Syntax, waiting)))
+        if (verdict.Acceptors.Concat(verdict.Threaded).Any(call => CancellationRewriter.InStaticFunction(call.Syntax, waiting)))
         {
             return null;
         }
 
-        var token = waiting.ArgumentList.Arguments[0].Expression;
         var anchor = CancellationRewriter.FindAnchor(waiting, verdict.Acceptors.Concat(verdict.Threaded).Select(a => a.Syntax));
         if (anchor is null || !SourcePlacement.EvaluableBefore(token, anchor, model, cancellationToken))
         {
@@ -179,7 +206,11 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
             return null;
         }
 
-        editor.ReplaceNode(waiting, (current, _) => ((MemberAccessExpressionSyntax)((InvocationExpressionSyntax)current).Expression).Expression.WithTriviaFrom(current));
+        if (waiting.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "WaitAsync" })
+        {
+            editor.ReplaceNode(waiting, (current, _) => ((MemberAccessExpressionSyntax)((InvocationExpressionSyntax)current).Expression).Expression.WithTriviaFrom(current));
+        }
+
         return editor.GetChangedDocument();
     }
 }

@@ -10,6 +10,25 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 internal static class SourcePlacement
 {
     /// <summary>
+    /// Where <c>cts.CancelAfter(t)</c> goes: right after the source (<paramref name="anchor"/>), where the
+    /// work starts; or, when the code waits between the start of the work and the race, or the timeout
+    /// reads a local declared after the work started, where the race started its clock - the named
+    /// delay's declaration or the race itself, in the anchor's block. Null when neither can hold it.
+    /// </summary>
+    public static StatementSyntax? TimeoutStart(StatementSyntax anchor, TimeoutRace race, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var clockStart = race.RemovedDelay is { } delay && delay.SpanStart > anchor.SpanStart ? delay : race.Statement;
+        if (EvaluableBefore(race.Timeout, anchor, model, cancellationToken) && !WaitsBetween(anchor, clockStart))
+        {
+            return anchor;
+        }
+
+        return clockStart.Parent == anchor.Parent && clockStart != anchor && EvaluableBefore(race.Timeout, clockStart, model, cancellationToken) && !WaitsBetween(clockStart, race.Statement)
+            ? clockStart
+            : null;
+    }
+
+    /// <summary>
     /// Whether the code between the source's declaration and the wait itself waits (an <c>await</c>, a
     /// blocking <c>Wait</c>/<c>Result</c>): the timeout, which started at the wait, would then start earlier.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using LeakAnalyzers.CodeFixes.Infrastructure;
@@ -15,89 +16,86 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 /// </summary>
 internal static class TimeoutRaceRewriter
 {
+    /// <summary>Marks the waiting invocation in the document being edited, so the rewrite finds it after the token edits.</summary>
+    public static readonly SyntaxAnnotation WaitAnnotation = new("LeakAnalyzers.TimeoutWait");
+
     public static StatementSyntax? Rewrite(StatementSyntax current, TimeoutRace race, string source, string? token, string newLine)
     {
-        if (race.Kind != TimeoutRaceKind.WhenAny)
-        {
-            return RewriteWaitAsync(current, race, source, token, newLine);
-        }
-
-        var awaited = race.Work is not null
-            ? IdentifierName(race.Work)
-            : current is ExpressionStatementSyntax { Expression: AwaitExpressionSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } } }
-                ? access.Expression
-                : null;
-        if (awaited is null)
-        {
-            return null;
-        }
-
-        var original = race.Removed ?? current;
-        var trailing = original.GetTrailingTrivia();
-        if (!original.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && !NextStartsWithBlankLine(race.Removed ?? race.Statement))
-        {
-            // The new statement ends with a brace: keep the file's blank line after blocks.
-            trailing = trailing.Add(EndOfLine(newLine));
-        }
-
-        return CancellationRewriter.AwaitOrThrowOnTimeout(awaited, source, token, race.OnTimeout, newLine, race.OnSuccess)
-            .WithLeadingTrivia(current.GetLeadingTrivia())
-            .WithTrailingTrivia(trailing);
-    }
-
-    /// <summary>The awaited <c>X.WaitAsync(...)</c> becomes <c>X</c>; then the catch or a new <c>try</c> turns the timeout's cancellation into what the code handled before.</summary>
-    private static StatementSyntax? RewriteWaitAsync(StatementSyntax current, TimeoutRace race, string source, string? token, string newLine)
-    {
-        var waits = current.DescendantNodes().OfType<InvocationExpressionSyntax>()
-            .Where(i => i.Parent is AwaitExpressionSyntax && i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "WaitAsync" })
-            .ToList();
-        if (waits.Count != 1)
-        {
-            return null;
-        }
-
-        var work = ((MemberAccessExpressionSyntax)waits[0].Expression).Expression.WithTriviaFrom(waits[0]);
-        var unwrapped = current.ReplaceNode(waits[0], work);
         var condition = ParseExpression(token is null
             ? $"{source}.IsCancellationRequested"
             : $"{source}.IsCancellationRequested && !{token}.IsCancellationRequested");
-
-        if (race.Kind == TimeoutRaceKind.WaitAsyncCaught)
+        var wait = current.GetAnnotatedNodes(WaitAnnotation).OfType<InvocationExpressionSyntax>().FirstOrDefault();
+        List<StatementSyntax> body;
+        switch (race.Kind)
         {
-            var tryStatement = (TryStatementSyntax)unwrapped;
-            var clause = tryStatement.Catches.First(c => c.Declaration?.Type is { } type && type.ToString().EndsWith("TimeoutException", System.StringComparison.Ordinal));
-            var rewritten = clause
-                .WithDeclaration(CatchDeclaration(IdentifierName("OperationCanceledException")).WithLeadingTrivia(clause.Declaration!.GetLeadingTrivia()).WithTrailingTrivia(Space))
-                .WithFilter(CatchFilterClause(condition).WithTrailingTrivia(clause.Declaration!.GetTrailingTrivia()));
-            return tryStatement.ReplaceNode(clause, rewritten);
+            case TimeoutRaceKind.WhenAny when race.Work is not null:
+                // if (await Task.WhenAny(work, delay) != work) ...  ->  try { await work; <success> }
+                body = race.SuccessAwaitsWork ? new List<StatementSyntax>() : new List<StatementSyntax> { ExpressionStatement(AwaitExpression(IdentifierName(race.Work))) };
+                body.AddRange(race.OnSuccess);
+                break;
+            case TimeoutRaceKind.BlockingWait when wait is not null:
+                // if (!work.Wait(t)) ...  ->  try { work.Wait(cts.Token); <success> }
+                body = new List<StatementSyntax> { ExpressionStatement(BlockingWaitShape.WithToken(wait.WithoutTrivia(), ParseExpression(source + ".Token"), race.DroppedDelay)) };
+                body.AddRange(race.OnSuccess);
+                break;
+            case TimeoutRaceKind.WaitAsync or TimeoutRaceKind.WaitAsyncCaught when wait is { Expression: MemberAccessExpressionSyntax access }:
+                // X.WaitAsync(t) becomes X; the catch (new or rewritten) turns the timeout's cancellation into what the code did before.
+                var unwrapped = current.ReplaceNode(wait, access.Expression.WithTriviaFrom(wait));
+                if (race.Kind == TimeoutRaceKind.WaitAsyncCaught)
+                {
+                    return CatchTimeoutCancellation((TryStatementSyntax)unwrapped, condition);
+                }
+
+                body = new List<StatementSyntax>
+                {
+                    unwrapped is LocalDeclarationStatementSyntax declaration
+                        ? AssignInitializer(declaration)
+                        : unwrapped.WithoutLeadingTrivia().WithoutTrailingTrivia(),
+                };
+                break;
+            default:
+                return null;
         }
 
-        StatementSyntax body = unwrapped.WithoutLeadingTrivia().WithoutTrailingTrivia();
-        if (unwrapped is LocalDeclarationStatementSyntax declaration)
-        {
-            // var v = await X;  ->  (T v; declared before)  try { v = await X; } ...
-            var variable = declaration.Declaration.Variables[0];
-            body = ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(variable.Identifier.ValueText), variable.Initializer!.Value.WithoutTrivia()));
-        }
-
-        var tryCatch = TryStatement(
-                Block(body),
-                SingletonList(CatchClause(CatchDeclaration(IdentifierName("OperationCanceledException")), CatchFilterClause(condition), Block(race.OnTimeout))),
+        var tryStatement = TryStatement(
+                Block(body.Select(statement => statement.WithoutTrivia())),
+                SingletonList(CatchClause(CatchDeclaration(IdentifierName("OperationCanceledException")), CatchFilterClause(condition), Block(race.OnTimeout.Select(statement => statement.WithoutTrivia())))),
                 @finally: null)
             .NormalizeWhitespace(eol: newLine)
             .WithAdditionalAnnotations(Formatter.Annotation);
-        var trailing = current.GetTrailingTrivia();
-        if (!NextStartsWithBlankLine(race.Statement))
+
+        // The statement now ends with a brace: keep the file's blank line after blocks.
+        var last = race.Removed ?? race.Statement;
+        var trailing = (race.Removed ?? current).GetTrailingTrivia();
+        if (!last.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && !NextStartsWithBlankLine(last))
         {
             trailing = trailing.Add(EndOfLine(newLine));
         }
 
-        return tryCatch
-            .WithLeadingTrivia(unwrapped is LocalDeclarationStatementSyntax ? Layout.Indentation(race.Statement) : current.GetLeadingTrivia())
+        // A split declaration left its comments on the `T v;` above.
+        return tryStatement
+            .WithLeadingTrivia(race.DeclaresResult ? Layout.Indentation(race.Statement) : current.GetLeadingTrivia())
             .WithTrailingTrivia(trailing);
     }
 
-    /// <summary><c>T v;</c> for a <c>var v = await X.WaitAsync(t);</c> whose assignment moves into the <c>try</c>.</summary>
+    /// <summary><c>catch (TimeoutException)</c> becomes <c>catch (OperationCanceledException) when (...)</c>.</summary>
+    private static StatementSyntax CatchTimeoutCancellation(TryStatementSyntax tryStatement, ExpressionSyntax condition)
+    {
+        var clause = tryStatement.Catches.First(c => c.Declaration?.Type is { } type && type.ToString().EndsWith("TimeoutException", System.StringComparison.Ordinal));
+        var rewritten = clause
+            .WithDeclaration(CatchDeclaration(IdentifierName("OperationCanceledException")).WithLeadingTrivia(clause.Declaration!.GetLeadingTrivia()).WithTrailingTrivia(Space))
+            .WithFilter(CatchFilterClause(condition).WithTrailingTrivia(clause.Declaration!.GetTrailingTrivia()));
+        return tryStatement.ReplaceNode(clause, rewritten);
+    }
+
+    /// <summary><c>var v = value;</c>  -&gt;  <c>v = value;</c> (<c>T v;</c> is declared before the <c>try</c>).</summary>
+    private static StatementSyntax AssignInitializer(LocalDeclarationStatementSyntax declaration)
+    {
+        var variable = declaration.Declaration.Variables[0];
+        return ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(variable.Identifier.ValueText), variable.Initializer!.Value.WithoutTrivia()));
+    }
+
+    /// <summary><c>T v;</c> for a <c>var v = ...;</c> whose assignment moves into the <c>try</c> (and the <c>catch</c>).</summary>
     public static StatementSyntax? SplitDeclaration(TimeoutRace race, SemanticModel model, CancellationToken cancellationToken)
     {
         if (race.Statement is not LocalDeclarationStatementSyntax declaration)

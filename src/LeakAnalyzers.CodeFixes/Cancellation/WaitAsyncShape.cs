@@ -12,20 +12,27 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 /// <summary>Recognises the awaited <c>X.WaitAsync(...)</c> shapes the rewrite keeps the meaning of.</summary>
 internal static class WaitAsyncShape
 {
-    /// <summary><c>X.WaitAsync(token)</c>: a wait bounded only by a token the work never sees.</summary>
-    public static bool IsTokenOnlyWait(IInvocationOperation invocation, CancellationTypes types) =>
-        !invocation.TargetMethod.IsStatic &&
-        types.IsTaskMethod(invocation.TargetMethod, "WaitAsync") &&
-        invocation.TargetMethod.Parameters.Length == 1 &&
-        types.IsToken(invocation.TargetMethod.Parameters[0].Type) &&
-        invocation.Arguments.Length == 1 &&
-        TokenArguments.IsRealToken(invocation.Arguments[0].Value);
+    /// <summary>
+    /// <c>X.WaitAsync(token)</c>, <c>X.Wait(token)</c>, <c>Task.WaitAll(tasks, token)</c>: a wait bounded
+    /// only by a real token the work never sees; the token's argument, or null for any other wait.
+    /// </summary>
+    public static IArgumentOperation? TokenOnlyBound(IInvocationOperation invocation, CancellationTypes types)
+    {
+        var method = invocation.TargetMethod;
+        var known = method.IsStatic
+            ? types.IsTaskMethod(method, "WaitAll")
+            : types.IsTaskMethod(method, "WaitAsync") || types.IsTaskMethod(method, "Wait");
+        var bounds = invocation.Arguments.Where(argument => argument.Parameter is { } parameter && TimeoutParameters.IsBound(parameter.Type, types)).ToList();
+        return known && bounds.Count == 1 && types.IsToken(bounds[0].Parameter!.Type) && TokenArguments.IsRealToken(bounds[0].Value)
+            ? bounds[0]
+            : null;
+    }
 
     /// <summary>
-    /// <c>X.WaitAsync(timeout)</c> or <c>X.WaitAsync(timeout, token)</c> (a named <c>TimeSpan</c>
-    /// argument, written in order), awaited in one of three places: inside a <c>try</c> whose
-    /// <c>catch (TimeoutException)</c> handles it (the only wait there), or as the whole of
-    /// <c>await ...;</c>, <c>return await ...;</c> or a one-variable <c>var v = await ...;</c>.
+    /// <c>X.WaitAsync(timeout)</c> or <c>X.WaitAsync(timeout, token)</c> (a <c>TimeSpan</c>, arguments
+    /// in order), awaited (or <c>ConfigureAwait</c>ed and awaited) in one of two places: inside a
+    /// <c>try</c> whose <c>catch (TimeoutException)</c> handles it (the only wait there), or anywhere in
+    /// an expression statement, a <c>return</c> or a one-variable declaration that awaits nothing else.
     /// </summary>
     public static TimeoutRace? Recognise(InvocationExpressionSyntax waiting, AwaitExpressionSyntax awaitExpression, IMethodSymbol method, SemanticModel model, CancellationTypes types, CancellationToken cancellationToken)
     {
@@ -55,20 +62,27 @@ internal static class WaitAsyncShape
             TimeoutCatch(tryStatement, model, cancellationToken) is not null &&
             tryStatement.Block.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Count(access => access.Name.Identifier.ValueText is "WaitAsync" or "Wait") == 1)
         {
-            return new TimeoutRace(tryStatement, removed: null, timeout, work: null, rethrow, TimeoutRaceKind.WaitAsyncCaught, callerToken);
+            return new TimeoutRace(TimeoutRaceKind.WaitAsyncCaught, tryStatement, timeout, rethrow) { CallerToken = callerToken };
         }
 
-        var whole = awaitExpression.Parent switch
+        // The statement the wait is in, whole: what follows the wait in it did not run on timeout, and still does not.
+        var whole = awaitExpression.FirstAncestorOrSelf<StatementSyntax>();
+        if (whole is not { Parent: BlockSyntax } ||
+            waiting.Ancestors().TakeWhile(a => a != whole).Any(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) ||
+            whole.DescendantNodes(node => node is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).OfType<AwaitExpressionSyntax>().Count() != 1)
         {
-            ExpressionStatementSyntax expressionStatement => expressionStatement,
-            ReturnStatementSyntax returnStatement => returnStatement,
-            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax declaration } } }
-                when declaration.UsingKeyword.IsKind(SyntaxKind.None) && declaration.Modifiers.Count == 0 => (StatementSyntax)declaration,
-            _ => null,
-        };
-        return whole is { Parent: BlockSyntax }
-            ? new TimeoutRace(whole, removed: null, timeout, work: null, rethrow, TimeoutRaceKind.WaitAsync, callerToken)
-            : null;
+            return null;
+        }
+
+        var declaration = whole as LocalDeclarationStatementSyntax;
+        if (declaration is not null
+                ? declaration.UsingKeyword.IsKind(SyntaxKind.None) && declaration.Modifiers.Count == 0 && declaration.Declaration.Variables.Count == 1
+                : whole is ExpressionStatementSyntax or ReturnStatementSyntax)
+        {
+            return new TimeoutRace(TimeoutRaceKind.WaitAsync, whole, timeout, rethrow) { CallerToken = callerToken, DeclaresResult = declaration is not null };
+        }
+
+        return null;
     }
 
     /// <summary>The <c>catch (TimeoutException)</c> of a <c>try</c> (no filter; its variable, if any, unused).</summary>

@@ -10,109 +10,240 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace LeakAnalyzers.CodeFixes.Cancellation;
 
 /// <summary>
-/// Recognises a <c>Task.WhenAny(work, Task.Delay(t))</c> race branched on with <c>==</c>/<c>!=</c>
-/// against the work: which statements it occupies and what runs on timeout and on success.
+/// Recognises an awaited <c>Task.WhenAny(work, delay)</c> race (two tasks, or an array of them: a
+/// local and a <c>Task.Delay(t)</c>, inline or in a local the race alone uses) whose outcome the
+/// code decides on in a way a <c>try</c>/<c>catch</c> can keep: compared with the work or the delay
+/// in an <c>if</c> (with or without <c>else</c>) or a <c>?:</c>, stored and compared by the next
+/// <c>if</c>, or discarded.
 /// </summary>
 internal static class WhenAnyRaceShape
 {
-    /// <summary>
-    /// <c>if (await Task.WhenAny(work, Task.Delay(t)) != work) { ... }</c> (or <c>==</c>, with or without
-    /// <c>else</c>), or <c>var finished = await Task.WhenAny(...);</c> followed by such an <c>if</c> on
-    /// <c>finished</c>; null for any other use of the race.
-    /// </summary>
+    /// <summary>The raced work local, the timeout, and the delay local when the delay is named.</summary>
+    private sealed class RacedTasks
+    {
+        public RacedTasks(ILocalSymbol work, ExpressionSyntax timeout, ILocalSymbol? delay, IdentifierNameSyntax? delayArgument)
+        {
+            Work = work;
+            Timeout = timeout;
+            Delay = delay;
+            DelayArgument = delayArgument;
+        }
+
+        public ILocalSymbol Work { get; }
+
+        public ExpressionSyntax Timeout { get; }
+
+        public ILocalSymbol? Delay { get; }
+
+        public IdentifierNameSyntax? DelayArgument { get; }
+    }
+
     public static TimeoutRace? Recognise(InvocationExpressionSyntax waiting, AwaitExpressionSyntax awaitExpression, SemanticModel model, CancellationTypes types, CancellationToken cancellationToken)
     {
-        if (waiting.ArgumentList.Arguments.Count != 2)
+        if (Raced(waiting, model, types, cancellationToken) is not { } raced)
         {
             return null;
         }
 
-        // if (await Task.WhenAny(work, Task.Delay(t)) != work) { ...; throw/return }
-        // var finished = await Task.WhenAny(work, Task.Delay(t)); if (finished != work) { ...; throw/return }
+        var result = RaceSyntax.Outermost(awaitExpression);
+        switch (result.Parent)
+        {
+            // await Task.WhenAny(work, Task.Delay(t)); - waits up to t and goes on either way.
+            case ExpressionStatementSyntax { Parent: BlockSyntax } discarded:
+                return Race(raced, discarded, discarded, removed: null, onTimeout: default, onSuccess: default, compared: null, model, cancellationToken);
+
+            // if (await Task.WhenAny(work, delay) != work) { ... }   /   ... == work ? await work : fallback
+            case BinaryExpressionSyntax { Right: IdentifierNameSyntax compared } comparison when comparison.Left == result:
+                if (TimeoutWhenTrue(comparison, compared, raced, model, cancellationToken) is not { } timeoutWhenTrue)
+                {
+                    return null;
+                }
+
+                var condition = RaceSyntax.Outermost(comparison);
+                return condition.Parent switch
+                {
+                    IfStatementSyntax { Parent: BlockSyntax } ifStatement when ifStatement.Condition == condition =>
+                        FromIf(raced, ifStatement, ifStatement, removed: null, timeoutWhenTrue, compared, model, cancellationToken),
+                    ConditionalExpressionSyntax conditional when conditional.Condition == condition =>
+                        FromConditional(raced, conditional, timeoutWhenTrue, compared, model, cancellationToken),
+                    _ => null,
+                };
+
+            // var finished = await Task.WhenAny(work, delay); if (finished != work) { ... }
+            case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+                when declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } declaration } &&
+                     declaration.UsingKeyword.IsKind(SyntaxKind.None) &&
+                     block.Statements.IndexOf(declaration) + 1 < block.Statements.Count &&
+                     block.Statements[block.Statements.IndexOf(declaration) + 1] is IfStatementSyntax { Condition: BinaryExpressionSyntax { Left: IdentifierNameSyntax finished, Right: IdentifierNameSyntax compared } next } nextIf &&
+                     finished.Identifier.ValueText == declarator.Identifier.ValueText &&
+                     model.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol finishedLocal &&
+                     RaceSyntax.OnlyUses(finishedLocal, block, new[] { finished }, model, cancellationToken):
+                return TimeoutWhenTrue(next, compared, raced, model, cancellationToken) is { } whenTrue
+                    ? FromIf(raced, declaration, nextIf, removed: nextIf, whenTrue, compared, model, cancellationToken)
+                    : null;
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Whether the comparison is true on timeout: <c>!= work</c> and <c>== delay</c> are; null for another comparison.</summary>
+    private static bool? TimeoutWhenTrue(BinaryExpressionSyntax comparison, IdentifierNameSyntax compared, RacedTasks raced, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var equals = comparison.IsKind(SyntaxKind.EqualsExpression);
+        if (!equals && !comparison.IsKind(SyntaxKind.NotEqualsExpression))
+        {
+            return null;
+        }
+
+        var symbol = model.GetSymbolInfo(compared, cancellationToken).Symbol;
+        if (SymbolEqualityComparer.Default.Equals(symbol, raced.Work))
+        {
+            return !equals;
+        }
+
+        return raced.Delay is not null && SymbolEqualityComparer.Default.Equals(symbol, raced.Delay) ? equals : null;
+    }
+
+    private static TimeoutRace? FromIf(RacedTasks raced, StatementSyntax statement, IfStatementSyntax ifStatement, IfStatementSyntax? removed, bool timeoutWhenTrue, IdentifierNameSyntax compared, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var ifBranch = RaceSyntax.Statements(ifStatement.Statement);
+        var elseBranch = ifStatement.Else is { } elseClause ? RaceSyntax.Statements(elseClause.Statement) : default;
+        var (onTimeout, onSuccess) = timeoutWhenTrue ? (ifBranch, elseBranch) : (elseBranch, ifBranch);
+        return Race(raced, statement, ifStatement, removed, onTimeout, onSuccess, compared, model, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>var r = await Task.WhenAny(work, delay) == work ? await work : fallback;</c> (also <c>return</c>
+    /// or <c>x = </c>): the success arm inside the <c>try</c>, the timeout arm in the <c>catch</c>.
+    /// </summary>
+    private static TimeoutRace? FromConditional(RacedTasks raced, ConditionalExpressionSyntax conditional, bool timeoutWhenTrue, IdentifierNameSyntax compared, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var (success, timeout) = timeoutWhenTrue ? (conditional.WhenFalse, conditional.WhenTrue) : (conditional.WhenTrue, conditional.WhenFalse);
+        if (RaceSyntax.References(timeout, raced.Work, model, cancellationToken).Any())
+        {
+            // The timeout arm reads the work: it would now read a cancelled task.
+            return null;
+        }
+
+        // work.Result in the success arm becomes await work: the try awaits it once.
+        var results = success.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>()
+            .Where(access => access.Name.Identifier.ValueText == "Result" && access.Expression is IdentifierNameSyntax name &&
+                             SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, raced.Work))
+            .ToList();
+        var awaitsWork = results.Count > 0 || success.DescendantNodesAndSelf().OfType<AwaitExpressionSyntax>().Any(a =>
+            a.Expression is IdentifierNameSyntax name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, raced.Work));
+        success = success.ReplaceNodes(results, (original, _) => ParenthesizeIfNeeded(original, AwaitExpression(IdentifierName(raced.Work.Name))));
+
+        var whole = RaceSyntax.Outermost(conditional);
         StatementSyntax statement;
-        IfStatementSyntax? ifStatement;
-        IfStatementSyntax? removed = null;
-        if (awaitExpression.Parent is BinaryExpressionSyntax { Parent: IfStatementSyntax inline } comparison && comparison.Left == awaitExpression)
+        System.Func<ExpressionSyntax, StatementSyntax> write;
+        var declaresResult = false;
+        switch (whole.Parent)
         {
-            statement = ifStatement = inline;
-        }
-        else if (awaitExpression.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } &&
-                 declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } declaration } &&
-                 declaration.UsingKeyword.IsKind(SyntaxKind.None) &&
-                 block.Statements.IndexOf(declaration) + 1 < block.Statements.Count &&
-                 block.Statements[block.Statements.IndexOf(declaration) + 1] is IfStatementSyntax { Condition: BinaryExpressionSyntax { Left: IdentifierNameSyntax finished } } next &&
-                 finished.Identifier.ValueText == declarator.Identifier.ValueText &&
-                 IsOnlyUse(finished, declarator, block, model, cancellationToken))
-        {
-            statement = declaration;
-            ifStatement = removed = next;
-        }
-        else
-        {
-            return null;
-        }
-
-        if (ifStatement is not { Parent: BlockSyntax, Condition: BinaryExpressionSyntax { Right: IdentifierNameSyntax compared } condition } ||
-            !condition.IsKind(SyntaxKind.NotEqualsExpression) && !condition.IsKind(SyntaxKind.EqualsExpression) ||
-            model.GetSymbolInfo(compared, cancellationToken).Symbol is not ILocalSymbol workLocal)
-        {
-            return null;
+            case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax } declaration } } declarator }
+                when declaration.UsingKeyword.IsKind(SyntaxKind.None) && declaration.Modifiers.Count == 0:
+                statement = declaration;
+                declaresResult = true;
+                write = value => ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(declarator.Identifier.ValueText), value));
+                break;
+            case ReturnStatementSyntax { Parent: BlockSyntax } returnStatement:
+                statement = returnStatement;
+                write = value => ReturnStatement(value);
+                break;
+            case AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax { Parent: BlockSyntax } assignmentStatement } assignment when assignment.Right == whole:
+                statement = assignmentStatement;
+                write = value => ExpressionStatement(assignment.WithRight(value).WithoutTrivia());
+                break;
+            default:
+                return null;
         }
 
-        // `!= work`: the if branch is the timeout; `== work`: the else branch is (and may be absent).
-        var ifBranch = Statements(ifStatement.Statement);
-        var elseBranch = ifStatement.Else is { } elseClause ? Statements(elseClause.Statement) : default;
-        var (onTimeout, onSuccess) = condition.IsKind(SyntaxKind.NotEqualsExpression) ? (ifBranch, elseBranch) : (elseBranch, ifBranch);
-        if (!Exits(onTimeout) && ReadAfter(workLocal, ifStatement, model, cancellationToken))
+        StatementSyntax Arm(ExpressionSyntax value) =>
+            value is ThrowExpressionSyntax thrown ? ThrowStatement(thrown.Expression.WithoutTrivia()) : write(value.WithoutTrivia());
+
+        var race = Race(raced, statement, statement, removed: null, SingletonList(Arm(timeout)), SingletonList(Arm(success)), compared, model, cancellationToken);
+        if (race is not null)
+        {
+            race.SuccessAwaitsWork = awaitsWork;
+            race.DeclaresResult = declaresResult;
+        }
+
+        return race;
+    }
+
+    private static ExpressionSyntax ParenthesizeIfNeeded(ExpressionSyntax replaced, ExpressionSyntax awaited) =>
+        replaced.Parent is MemberAccessExpressionSyntax or ElementAccessExpressionSyntax or InvocationExpressionSyntax
+            ? ParenthesizedExpression(awaited)
+            : awaited;
+
+    /// <summary>The race, unless the code after it still reads the work on timeout or the named delay is used elsewhere.</summary>
+    private static TimeoutRace? Race(RacedTasks raced, StatementSyntax statement, StatementSyntax last, IfStatementSyntax? removed, SyntaxList<StatementSyntax> onTimeout, SyntaxList<StatementSyntax> onSuccess, IdentifierNameSyntax? compared, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (!RaceSyntax.Exits(onTimeout) && RaceSyntax.ReadAfter(raced.Work, last, model, cancellationToken))
         {
             // The code after the race reads the work: it would now meet a cancelled task where it met a running one.
             return null;
         }
 
-        ExpressionSyntax? timeout = null;
-        var raced = false;
-        foreach (var argument in waiting.ArgumentList.Arguments)
+        StatementSyntax? delayDeclaration = null;
+        if (raced.Delay is not null)
         {
-            if (argument.Expression is IdentifierNameSyntax && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(argument.Expression, cancellationToken).Symbol, workLocal))
+            // var delay = Task.Delay(t); raced (and compared) here only: CancelAfter(t) takes its place.
+            delayDeclaration = raced.Delay.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken).FirstAncestorOrSelf<LocalDeclarationStatementSyntax>();
+            var uses = compared is null ? new SyntaxNode[] { raced.DelayArgument! } : new SyntaxNode[] { raced.DelayArgument!, compared };
+            if (delayDeclaration is not LocalDeclarationStatementSyntax { Parent: BlockSyntax delayBlock, Declaration.Variables.Count: 1 } ||
+                !RaceSyntax.OnlyUses(raced.Delay, delayBlock, uses, model, cancellationToken))
             {
-                raced = true;
-            }
-            else if (argument.Expression is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } delay &&
-                     model.GetOperation(delay, cancellationToken) is IInvocationOperation { TargetMethod.IsStatic: true } delayOperation &&
-                     types.IsTaskMethod(delayOperation.TargetMethod, "Delay"))
-            {
-                timeout = delay.ArgumentList.Arguments[0].Expression;
+                return null;
             }
         }
 
-        return raced && timeout is not null ? new TimeoutRace(statement, removed, timeout, compared.Identifier.ValueText, onTimeout) { OnSuccess = onSuccess } : null;
+        return new TimeoutRace(TimeoutRaceKind.WhenAny, statement, raced.Timeout, onTimeout)
+        {
+            OnSuccess = onSuccess,
+            Removed = removed,
+            RemovedDelay = delayDeclaration,
+            Work = raced.Work.Name,
+        };
     }
 
-
-    internal static SyntaxList<StatementSyntax> Statements(StatementSyntax body) =>
-        body is BlockSyntax block ? block.Statements : SingletonList(body);
-
-    /// <summary>A branch that always leaves (ends with <c>throw</c> or <c>return</c>).</summary>
-    internal static bool Exits(SyntaxList<StatementSyntax> statements) =>
-        statements.LastOrDefault() is ThrowStatementSyntax { Expression: not null } or ReturnStatementSyntax;
-
-    /// <summary>Whether the local is named in the statements after <paramref name="statement"/> in its block.</summary>
-    internal static bool ReadAfter(ILocalSymbol local, StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
+    /// <summary>The two raced tasks (arguments, or the elements of one array argument): a work local and a delay.</summary>
+    private static RacedTasks? Raced(InvocationExpressionSyntax waiting, SemanticModel model, CancellationTypes types, CancellationToken cancellationToken)
     {
-        var block = (BlockSyntax)statement.Parent!;
-        return block.Statements.Skip(block.Statements.IndexOf(statement) + 1)
-            .SelectMany(following => following.DescendantNodes().OfType<IdentifierNameSyntax>())
-            .Any(identifier => identifier.Identifier.ValueText == local.Name &&
-                               SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
-    }
+        var arguments = waiting.ArgumentList.Arguments;
+        var tasks = arguments.Count == 2
+            ? arguments.Select(argument => argument.Expression).ToList()
+            : arguments.Count == 1 ? RaceSyntax.ArrayElements(arguments[0].Expression) : null;
+        if (tasks is not { Count: 2 })
+        {
+            return null;
+        }
 
-    /// <summary>The WhenAny result is read only by the <c>if</c> that follows it.</summary>
-    internal static bool IsOnlyUse(IdentifierNameSyntax use, VariableDeclaratorSyntax declarator, BlockSyntax block, SemanticModel model, CancellationToken cancellationToken)
-    {
-        var local = model.GetDeclaredSymbol(declarator, cancellationToken);
-        return local is not null && block.DescendantNodes().OfType<IdentifierNameSyntax>().All(identifier =>
-            identifier == use ||
-            identifier.Identifier.ValueText != local.Name ||
-            !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local));
+        ILocalSymbol? work = null;
+        ILocalSymbol? delay = null;
+        IdentifierNameSyntax? delayArgument = null;
+        ExpressionSyntax? timeout = null;
+        foreach (var task in tasks)
+        {
+            if (RaceSyntax.DelayTimeout(task, model, types, cancellationToken) is { } inline)
+            {
+                timeout = inline;
+            }
+            else if (task is IdentifierNameSyntax name && model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local)
+            {
+                if (local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer } &&
+                    RaceSyntax.DelayTimeout(initializer, model, types, cancellationToken) is { } named)
+                {
+                    (delay, delayArgument, timeout) = (local, name, named);
+                }
+                else
+                {
+                    work = local;
+                }
+            }
+        }
+
+        return work is not null && timeout is not null ? new RacedTasks(work, timeout, delay, delayArgument) : null;
     }
 }
