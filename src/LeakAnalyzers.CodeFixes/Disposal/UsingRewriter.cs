@@ -54,7 +54,7 @@ internal static class UsingRewriter
                 return null;
 
             default:
-                if (ExpressionBodyContaining(outer) is { } body)
+                if (ExpressionBodies.Containing(outer) is { } body)
                 {
                     return CanEvaluateBefore(outer, body.Expression)
                         ? CaptureInExpressionBody(root, body.Owner, body.Expression, value, outer, model, style, cancellationToken)
@@ -66,27 +66,6 @@ internal static class UsingRewriter
                     ? Capture(root, enclosing, value, replaced: outer, model, style)
                     : null;
         }
-    }
-
-    /// <summary>The expression body (<c>=&gt; ...</c> of a method, local function or lambda) the expression is in, if no statement is closer.</summary>
-    private static (SyntaxNode Owner, ExpressionSyntax Expression)? ExpressionBodyContaining(ExpressionSyntax expression)
-    {
-        foreach (var ancestor in expression.Ancestors())
-        {
-            switch (ancestor)
-            {
-                case StatementSyntax:
-                    return null;
-                case ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } arrow:
-                    return (arrow.Parent!, arrow.Expression);
-                case LambdaExpressionSyntax { ExpressionBody: { } lambdaBody } lambda when lambdaBody.Span.Contains(expression.Span):
-                    return (lambda, lambdaBody);
-                case MemberDeclarationSyntax:
-                    return null;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>
@@ -123,7 +102,7 @@ internal static class UsingRewriter
         if (outer != bodyExpression)
         {
             var rest = bodyExpression.ReplaceNode(outer, IdentifierName(name)).WithoutTrivia();
-            statements.Add(ReturnsValue(function) ? ReturnStatement(rest) : ExpressionStatement(rest));
+            statements.Add(ExpressionBodies.ReturnsValue(function) ? ReturnStatement(rest) : ExpressionStatement(rest));
         }
 
         var newLine = Layout.NewLineOf(owner);
@@ -132,48 +111,7 @@ internal static class UsingRewriter
             : UsingStatement(MultilineBlock(statements, newLine)).WithDeclaration(declaration).WithAwaitKeyword(AwaitKeyword(kind));
         var block = MultilineBlock(style.DeclarationsAllowed ? new[] { usingStatement }.Concat(statements) : new[] { usingStatement }, newLine);
 
-        switch (owner)
-        {
-            case MethodDeclarationSyntax method:
-                return root.ReplaceNode(method, method
-                    .WithExpressionBody(null)
-                    .WithSemicolonToken(default)
-                    .WithBody(block.WithTrailingTrivia(method.SemicolonToken.TrailingTrivia))
-                    .WithParameterList(method.ParameterList.WithTrailingTrivia(EndOfLine(Layout.NewLineOf(method))))
-                    .WithAdditionalAnnotations(Formatter.Annotation));
-            case LocalFunctionStatementSyntax localFunction:
-                return root.ReplaceNode(localFunction, localFunction
-                    .WithExpressionBody(null)
-                    .WithSemicolonToken(default)
-                    .WithBody(block.WithTrailingTrivia(localFunction.SemicolonToken.TrailingTrivia))
-                    .WithParameterList(localFunction.ParameterList.WithTrailingTrivia(EndOfLine(Layout.NewLineOf(localFunction))))
-                    .WithAdditionalAnnotations(Formatter.Annotation));
-            case LambdaExpressionSyntax lambda:
-                return root.ReplaceNode(lambda, lambda
-                    .WithArrowToken(lambda.ArrowToken.WithTrailingTrivia(EndOfLine(newLine)))
-                    .WithExpressionBody(null)
-                    .WithBlock(block)
-                    .WithAdditionalAnnotations(Formatter.Annotation));
-            default:
-                return null;
-        }
-    }
-
-    /// <summary>Whether <c>=&gt; expr</c> returns <c>expr</c>'s value (not for void, async Task or async ValueTask).</summary>
-    private static bool ReturnsValue(IMethodSymbol function)
-    {
-        if (function.ReturnsVoid)
-        {
-            return false;
-        }
-
-        if (!function.IsAsync)
-        {
-            return true;
-        }
-
-        var returnType = function.ReturnType.OriginalDefinition.ToDisplayString();
-        return returnType is not ("System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask");
+        return ExpressionBodies.WithBlockBody(owner, block) is { } rewritten ? root.ReplaceNode(owner, rewritten) : null;
     }
 
     /// <summary>The expression whose value is the disposable: the creation, or the <c>await</c> of it.</summary>

@@ -435,4 +435,47 @@ public sealed class TimeoutFixShapeTests
                 }
             }
             """);
+
+    [Fact]
+    public Task An_expression_body_becomes_a_block_first() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<string> Load(HttpClient client, CancellationToken token) =>
+                    await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(2), token)|];
+
+                Func<Task> Touch(HttpClient client) => async () => await [|client.GetStringAsync("http://b/").WaitAsync(TimeSpan.FromSeconds(1))|];
+            }
+            """, """
+            class C
+            {
+                async Task<string> Load(HttpClient client, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(2));
+                    try
+                    {
+                        return await client.GetStringAsync("http://a/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+
+                Func<Task> Touch(HttpClient client) => async () =>
+                {
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        await client.GetStringAsync("http://b/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                };
+            }
+            """);
 }
