@@ -83,7 +83,8 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
 
         if (anchor is null ||
             model.GetOperation(anchor, cancellationToken) is not { } anchorOperation ||
-            (race.CallerToken is not null && !SourcePlacement.EvaluableBefore(race.CallerToken, anchor, model, cancellationToken)))
+            (race.CallerToken is not null && !SourcePlacement.EvaluableBefore(race.CallerToken, anchor, model, cancellationToken)) ||
+            SourcePlacement.RepeatsWithoutTheWork(anchor, race.Statement))
         {
             return null;
         }

@@ -10,6 +10,13 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 internal static class SourcePlacement
 {
     /// <summary>
+    /// Whether the race sits in a loop that does not also start the work: the loop would wait again
+    /// for work the first timeout has already cancelled, where it used to give it more time.
+    /// </summary>
+    public static bool RepeatsWithoutTheWork(StatementSyntax anchor, StatementSyntax race) =>
+        race.Ancestors().TakeWhile(ancestor => ancestor != anchor.Parent).Any(ancestor => ancestor is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax);
+
+    /// <summary>
     /// Where <c>cts.CancelAfter(t)</c> goes: right after the source (<paramref name="anchor"/>), where the
     /// work starts; or, when the code waits between the start of the work and the race, or the timeout
     /// reads a local declared after the work started, where the race started its clock - the named

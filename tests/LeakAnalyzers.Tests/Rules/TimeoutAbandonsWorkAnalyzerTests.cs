@@ -657,6 +657,89 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
         """);
 
     [Fact]
+    public Task No_fix_when_the_wait_repeats_in_a_loop_that_does_not_restart_the_work() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                while (true)
+                {
+                    try
+                    {
+                        return await [|work.WaitAsync(TimeSpan.FromSeconds(1))|];
+                    }
+                    catch (TimeoutException)
+                    {
+                        Console.WriteLine("still waiting");
+                    }
+                }
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                while (true)
+                {
+                    try
+                    {
+                        return await [|work.WaitAsync(TimeSpan.FromSeconds(1))|];
+                    }
+                    catch (TimeoutException)
+                    {
+                        Console.WriteLine("still waiting");
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_the_timeout_arm_of_a_conditional_reads_the_work() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await [|Task.WhenAny(work, Task.Delay(100))|] == work ? await work : work.Status.ToString();
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await [|Task.WhenAny(work, Task.Delay(100))|] == work ? await work : work.Status.ToString();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_the_statement_of_a_wait_async_awaits_something_else_too() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client, Func<Task<string>> next)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await [|work.WaitAsync(TimeSpan.FromSeconds(1))|] + await next();
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, Func<Task<string>> next)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await [|work.WaitAsync(TimeSpan.FromSeconds(1))|] + await next();
+            }
+        }
+        """);
+
+    [Fact]
     public Task Fix_works_next_to_broken_code()
     {
         return VerifyFix.CodeFixAsync("""
