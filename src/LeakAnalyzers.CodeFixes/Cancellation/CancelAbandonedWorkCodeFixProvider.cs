@@ -21,10 +21,11 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 /// work gets <c>cts.Token</c> from a source cancelled after the original timeout, and the wait
 /// becomes a direct one whose timeout (and only the timeout, not the caller's own cancellation)
 /// runs what the original ran on timeout. The steps live beside it: the shape recognisers
-/// (<see cref="WhenAnyRaceShape"/>, <see cref="WaitAsyncShape"/>) say which statements a race
-/// occupies, <see cref="SourcePlacement"/> whether the source can be declared before the work, and
-/// <see cref="TimeoutRaceRewriter"/> writes the <c>try</c>/<c>catch</c>. docs/rules/LEAK006.md lists
-/// the shapes left to the developer.
+/// (<see cref="WhenAnyRaceShape"/>, <see cref="WaitAsyncShape"/>, <see cref="BlockingWaitShape"/>)
+/// say which statements a race occupies and what it does on timeout and on success,
+/// <see cref="SourcePlacement"/> where the source and its <c>CancelAfter</c> can go, and
+/// <see cref="TimeoutRaceRewriter"/> writes the <c>try</c>/<c>catch</c>. A wait bounded only by a
+/// token gets that token passed to the work. docs/rules/LEAK006.md lists the shapes left to the developer.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CancelAbandonedWorkCodeFixProvider))]
 [Shared]
@@ -56,7 +57,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var types = CancellationTypes.Create(model.Compilation);
         var work = types.IsUsable ? TimeoutAbandonsWorkAnalyzer.AbandonedWork(invocation, types) : null;
         var verdict = work is null ? TokenVerdict.Quiet : CancellationFlow.Judge(work, types);
-        if (verdict.ShouldReport && WaitAsyncShape.TokenOnlyBound(invocation, types) is { Syntax: ArgumentSyntax tokenArgument })
+        if (verdict.ShouldReport && TokenOnlyBound(invocation, types) is { Syntax: ArgumentSyntax tokenArgument })
         {
             return await PassWaitTokenToWorkAsync(document, model, waiting, tokenArgument.Expression, verdict, types, cancellationToken).ConfigureAwait(false);
         }
@@ -185,6 +186,22 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
 
         return method.IsStatic && types.IsTaskMethod(method, "WhenAny") && waiting.Parent is AwaitExpressionSyntax raceAwait
             ? WhenAnyRaceShape.Recognise(waiting, raceAwait, model, types, cancellationToken)
+            : null;
+    }
+
+    /// <summary>
+    /// <c>X.WaitAsync(token)</c>, <c>X.Wait(token)</c>, <c>Task.WaitAll(tasks, token)</c>: a wait bounded
+    /// only by a real token the work never sees; the token's argument, or null for any other wait.
+    /// </summary>
+    private static IArgumentOperation? TokenOnlyBound(IInvocationOperation invocation, CancellationTypes types)
+    {
+        var method = invocation.TargetMethod;
+        var known = method.IsStatic
+            ? types.IsTaskMethod(method, "WaitAll")
+            : types.IsTaskMethod(method, "WaitAsync") || types.IsTaskMethod(method, "Wait");
+        var bounds = invocation.Arguments.Where(argument => argument.Parameter is { } parameter && TimeoutParameters.IsBound(parameter.Type, types)).ToList();
+        return known && bounds.Count == 1 && types.IsToken(bounds[0].Parameter!.Type) && TokenArguments.IsRealToken(bounds[0].Value)
+            ? bounds[0]
             : null;
     }
 

@@ -4,7 +4,6 @@ using LeakAnalyzers.Cancellation;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace LeakAnalyzers.CodeFixes.Cancellation;
@@ -12,22 +11,6 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 /// <summary>Recognises the awaited <c>X.WaitAsync(...)</c> shapes the rewrite keeps the meaning of.</summary>
 internal static class WaitAsyncShape
 {
-    /// <summary>
-    /// <c>X.WaitAsync(token)</c>, <c>X.Wait(token)</c>, <c>Task.WaitAll(tasks, token)</c>: a wait bounded
-    /// only by a real token the work never sees; the token's argument, or null for any other wait.
-    /// </summary>
-    public static IArgumentOperation? TokenOnlyBound(IInvocationOperation invocation, CancellationTypes types)
-    {
-        var method = invocation.TargetMethod;
-        var known = method.IsStatic
-            ? types.IsTaskMethod(method, "WaitAll")
-            : types.IsTaskMethod(method, "WaitAsync") || types.IsTaskMethod(method, "Wait");
-        var bounds = invocation.Arguments.Where(argument => argument.Parameter is { } parameter && TimeoutParameters.IsBound(parameter.Type, types)).ToList();
-        return known && bounds.Count == 1 && types.IsToken(bounds[0].Parameter!.Type) && TokenArguments.IsRealToken(bounds[0].Value)
-            ? bounds[0]
-            : null;
-    }
-
     /// <summary>
     /// <c>X.WaitAsync(timeout)</c> or <c>X.WaitAsync(timeout, token)</c> (a <c>TimeSpan</c>, arguments
     /// in order), awaited (or <c>ConfigureAwait</c>ed and awaited) in one of two places: inside a
