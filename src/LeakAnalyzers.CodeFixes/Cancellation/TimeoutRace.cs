@@ -30,8 +30,8 @@ internal sealed class TimeoutRace
     /// <summary>The wait's own token (<c>WaitAsync(timeout, token)</c>, <c>Wait(timeout, token)</c>): the new source is linked to it.</summary>
     public ExpressionSyntax? CallerToken { get; set; }
 
-    /// <summary>The <c>if (finished != work)</c> that follows a <c>var finished = await Task.WhenAny(...)</c>, removed with it.</summary>
-    public IfStatementSyntax? Removed { get; set; }
+    /// <summary>The <c>if (finished != work)</c> or <c>switch (finished)</c> that follows a <c>var finished = await Task.WhenAny(...)</c>, removed with it.</summary>
+    public StatementSyntax? Removed { get; set; }
 
     /// <summary><c>var delay = Task.Delay(t);</c> raced by name: the source's <c>CancelAfter</c> replaces it.</summary>
     public StatementSyntax? RemovedDelay { get; set; }

@@ -68,18 +68,28 @@ internal static class WhenAnyRaceShape
                     _ => null,
                 };
 
-            // var finished = await Task.WhenAny(work, delay); if (finished != work) { ... }
+            // switch (await Task.WhenAny(work, delay)) { case var t when t == work: ...; default: ... }
+            case SwitchStatementSyntax { Parent: BlockSyntax } switchStatement when switchStatement.Expression == result:
+                return FromSwitch(raced, switchStatement, switchStatement, removed: null, model, cancellationToken);
+
+            // var finished = await Task.WhenAny(work, delay); if (finished != work) { ... }   (or switch (finished) { ... })
             case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
                 when declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } declaration } &&
                      declaration.UsingKeyword.IsKind(SyntaxKind.None) &&
                      block.Statements.IndexOf(declaration) + 1 < block.Statements.Count &&
-                     block.Statements[block.Statements.IndexOf(declaration) + 1] is IfStatementSyntax { Condition: BinaryExpressionSyntax { Left: IdentifierNameSyntax finished, Right: IdentifierNameSyntax compared } next } nextIf &&
-                     finished.Identifier.ValueText == declarator.Identifier.ValueText &&
-                     model.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol finishedLocal &&
-                     RaceSyntax.OnlyUses(finishedLocal, block, new[] { finished }, model, cancellationToken):
-                return TimeoutWhenTrue(next, compared, raced, model, cancellationToken) is { } whenTrue
-                    ? FromIf(raced, declaration, nextIf, removed: nextIf, whenTrue, compared, model, cancellationToken)
-                    : null;
+                     model.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol finishedLocal:
+                bool OnlyUse(IdentifierNameSyntax finished) =>
+                    finished.Identifier.ValueText == finishedLocal.Name && RaceSyntax.OnlyUses(finishedLocal, block, new[] { finished }, model, cancellationToken);
+
+                return block.Statements[block.Statements.IndexOf(declaration) + 1] switch
+                {
+                    IfStatementSyntax { Condition: BinaryExpressionSyntax { Left: IdentifierNameSyntax finished, Right: IdentifierNameSyntax compared } next } nextIf
+                        when OnlyUse(finished) && TimeoutWhenTrue(next, compared, raced, model, cancellationToken) is { } whenTrue =>
+                        FromIf(raced, declaration, nextIf, removed: nextIf, whenTrue, compared, model, cancellationToken),
+                    SwitchStatementSyntax { Expression: IdentifierNameSyntax finished } nextSwitch when OnlyUse(finished) =>
+                        FromSwitch(raced, declaration, nextSwitch, removed: nextSwitch, model, cancellationToken),
+                    _ => null,
+                };
 
             default:
                 return null;
@@ -104,12 +114,87 @@ internal static class WhenAnyRaceShape
         return raced.Delay is not null && SymbolEqualityComparer.Default.Equals(symbol, raced.Delay) ? equals : null;
     }
 
-    private static TimeoutRace? FromIf(RacedTasks raced, StatementSyntax statement, IfStatementSyntax ifStatement, IfStatementSyntax? removed, bool timeoutWhenTrue, IdentifierNameSyntax compared, SemanticModel model, CancellationToken cancellationToken)
+    private static TimeoutRace? FromIf(RacedTasks raced, StatementSyntax statement, IfStatementSyntax ifStatement, StatementSyntax? removed, bool timeoutWhenTrue, IdentifierNameSyntax compared, SemanticModel model, CancellationToken cancellationToken)
     {
         var ifBranch = RaceSyntax.Statements(ifStatement.Statement);
         var elseBranch = ifStatement.Else is { } elseClause ? RaceSyntax.Statements(elseClause.Statement) : default;
         var (onTimeout, onSuccess) = timeoutWhenTrue ? (ifBranch, elseBranch) : (elseBranch, ifBranch);
         return Race(raced, statement, ifStatement, removed, onTimeout, onSuccess, compared, model, cancellationToken);
+    }
+
+    /// <summary>
+    /// A switch on the race with two sections: <c>case var t when t == work:</c> (or <c>!= work</c>,
+    /// <c>== delay</c>, a typed pattern) and <c>default:</c>, each ending in <c>break</c>, <c>return</c> or
+    /// <c>throw</c> and not reading <c>t</c>: the sections become the success and timeout statements.
+    /// </summary>
+    private static TimeoutRace? FromSwitch(RacedTasks raced, StatementSyntax statement, SwitchStatementSyntax switchStatement, StatementSyntax? removed, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (switchStatement.Sections.Count != 2)
+        {
+            return null;
+        }
+
+        SyntaxList<StatementSyntax>? whenTrue = null, otherwise = null;
+        bool? timeoutWhenTrue = null;
+        IdentifierNameSyntax? compared = null;
+        foreach (var section in switchStatement.Sections)
+        {
+            if (section.Labels.Count != 1 || SectionStatements(section) is not { } statements)
+            {
+                return null;
+            }
+
+            switch (section.Labels[0])
+            {
+                case DefaultSwitchLabelSyntax:
+                    otherwise = statements;
+                    break;
+                case CasePatternSwitchLabelSyntax
+                {
+                    Pattern: var pattern,
+                    WhenClause.Condition: BinaryExpressionSyntax { Left: IdentifierNameSyntax left, Right: IdentifierNameSyntax right } condition,
+                } when Designated(pattern) is { } winner && left.Identifier.ValueText == winner &&
+                       !section.Statements.SelectMany(s => s.DescendantTokens()).Any(token => token.ValueText == winner):
+                    timeoutWhenTrue = TimeoutWhenTrue(condition, right, raced, model, cancellationToken);
+                    compared = right;
+                    whenTrue = statements;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        if (whenTrue is not { } caseStatements || otherwise is not { } defaultStatements || timeoutWhenTrue is not { } timeoutIsCase)
+        {
+            return null;
+        }
+
+        var (onTimeout, onSuccess) = timeoutIsCase ? (caseStatements, defaultStatements) : (defaultStatements, caseStatements);
+        return Race(raced, statement, switchStatement, removed, onTimeout, onSuccess, compared, model, cancellationToken);
+    }
+
+    /// <summary>The variable a <c>var t</c> or <c>Task t</c> pattern declares.</summary>
+    private static string? Designated(PatternSyntax pattern) => pattern switch
+    {
+        VarPatternSyntax { Designation: SingleVariableDesignationSyntax variable } => variable.Identifier.ValueText,
+        DeclarationPatternSyntax { Designation: SingleVariableDesignationSyntax variable } => variable.Identifier.ValueText,
+        _ => null,
+    };
+
+    /// <summary>A section's statements without its closing <c>break;</c>; null when another <c>break</c> would lose its switch.</summary>
+    private static SyntaxList<StatementSyntax>? SectionStatements(SwitchSectionSyntax section)
+    {
+        var statements = section.Statements.Count == 1 && section.Statements[0] is BlockSyntax block ? block.Statements : section.Statements;
+        if (statements.LastOrDefault() is BreakStatementSyntax)
+        {
+            statements = statements.RemoveAt(statements.Count - 1);
+        }
+        else if (!RaceSyntax.Exits(statements))
+        {
+            return null;
+        }
+
+        return statements.Any(s => s.DescendantNodesAndSelf().OfType<BreakStatementSyntax>().Any()) ? null : statements;
     }
 
     /// <summary>
@@ -125,14 +210,10 @@ internal static class WhenAnyRaceShape
             return null;
         }
 
-        // work.Result in the success arm becomes await work: the try awaits it once.
         var results = success.DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>()
             .Where(access => access.Name.Identifier.ValueText == "Result" && access.Expression is IdentifierNameSyntax name &&
                              SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, raced.Work))
             .ToList();
-        var awaitsWork = results.Count > 0 || success.DescendantNodesAndSelf().OfType<AwaitExpressionSyntax>().Any(a =>
-            a.Expression is IdentifierNameSyntax name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, raced.Work));
-        success = success.ReplaceNodes(results, (original, _) => ParenthesizeIfNeeded(original, AwaitExpression(IdentifierName(raced.Work.Name))));
 
         var whole = RaceSyntax.Outermost(conditional);
         StatementSyntax statement;
@@ -161,10 +242,16 @@ internal static class WhenAnyRaceShape
         StatementSyntax Arm(ExpressionSyntax value) =>
             value is ThrowExpressionSyntax thrown ? ThrowStatement(thrown.Expression.WithoutTrivia()) : write(value.WithoutTrivia());
 
+        // work.Result in the success arm becomes await work when the try can then await the work through it.
+        var awaited = success.ReplaceNodes(results, (original, _) => ParenthesizeIfNeeded(original, AwaitExpression(IdentifierName(raced.Work.Name))));
+        if (AwaitsWorkFirst(Arm(awaited), raced.Work.Name))
+        {
+            success = awaited;
+        }
+
         var race = Race(raced, statement, statement, removed: null, SingletonList(Arm(timeout)), SingletonList(Arm(success)), compared, model, cancellationToken);
         if (race is not null)
         {
-            race.SuccessAwaitsWork = awaitsWork;
             race.DeclaresResult = declaresResult;
         }
 
@@ -177,7 +264,7 @@ internal static class WhenAnyRaceShape
             : awaited;
 
     /// <summary>The race, unless the code after it still reads the work on timeout or the named delay is used elsewhere.</summary>
-    private static TimeoutRace? Race(RacedTasks raced, StatementSyntax statement, StatementSyntax last, IfStatementSyntax? removed, SyntaxList<StatementSyntax> onTimeout, SyntaxList<StatementSyntax> onSuccess, IdentifierNameSyntax? compared, SemanticModel model, CancellationToken cancellationToken)
+    private static TimeoutRace? Race(RacedTasks raced, StatementSyntax statement, StatementSyntax last, StatementSyntax? removed, SyntaxList<StatementSyntax> onTimeout, SyntaxList<StatementSyntax> onSuccess, IdentifierNameSyntax? compared, SemanticModel model, CancellationToken cancellationToken)
     {
         if (!RaceSyntax.Exits(onTimeout) && RaceSyntax.ReadAfter(raced.Work, last, model, cancellationToken))
         {
@@ -201,10 +288,53 @@ internal static class WhenAnyRaceShape
         return new TimeoutRace(TimeoutRaceKind.WhenAny, statement, raced.Timeout, onTimeout)
         {
             OnSuccess = onSuccess,
+            SuccessAwaitsWork = onSuccess.FirstOrDefault() is { } first && AwaitsWorkFirst(first, raced.Work.Name),
             Removed = removed,
             RemovedDelay = delayDeclaration,
             Work = raced.Work.Name,
         };
+    }
+
+    /// <summary>
+    /// Whether the statement awaits the work before it evaluates anything else (<c>return await work;</c>,
+    /// <c>v = (await work).Length;</c>): it can then stand for the <c>await work;</c> the <c>try</c> starts with.
+    /// </summary>
+    private static bool AwaitsWorkFirst(StatementSyntax statement, string work)
+    {
+        var value = statement switch
+        {
+            ReturnStatementSyntax returned => returned.Expression,
+            ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: IdentifierNameSyntax } assignment } => assignment.Right,
+            ExpressionStatementSyntax expression => expression.Expression,
+            LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration => declaration.Declaration.Variables[0].Initializer?.Value,
+            _ => null,
+        };
+
+        while (true)
+        {
+            switch (value)
+            {
+                case AwaitExpressionSyntax { Expression: IdentifierNameSyntax awaited }:
+                    return awaited.Identifier.ValueText == work;
+                case ParenthesizedExpressionSyntax parenthesized:
+                    value = parenthesized.Expression;
+                    break;
+                case MemberAccessExpressionSyntax access:
+                    value = access.Expression;
+                    break;
+                case InvocationExpressionSyntax invocation:
+                    value = invocation.Expression;
+                    break;
+                case ElementAccessExpressionSyntax element:
+                    value = element.Expression;
+                    break;
+                case ConditionalAccessExpressionSyntax conditional:
+                    value = conditional.Expression;
+                    break;
+                default:
+                    return false;
+            }
+        }
     }
 
     /// <summary>The two raced tasks (arguments, or the elements of one array argument): a work local and a delay.</summary>

@@ -203,6 +203,78 @@ public sealed class TimeoutFixShapeTests
             """);
 
     [Fact]
+    public Task When_any_decided_by_a_switch() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<string> Inline(HttpClient client, CancellationToken token)
+                {
+                    var work = client.GetStringAsync("http://a/");
+                    switch (await [|Task.WhenAny(work, Task.Delay(500))|])
+                    {
+                        case var winner when winner == work:
+                            return await work;
+                        default:
+                            return "timeout";
+                    }
+                }
+
+                async Task Stored(HttpClient client)
+                {
+                    var work = client.GetStringAsync("http://b/");
+                    var finished = await [|Task.WhenAny(work, Task.Delay(500))|];
+                    switch (finished)
+                    {
+                        case Task t when t != work:
+                            Console.WriteLine("slow");
+                            break;
+                        default:
+                            Console.WriteLine(work.Result);
+                            break;
+                    }
+
+                    Console.WriteLine("done");
+                }
+            }
+            """, """
+            class C
+            {
+                async Task<string> Inline(HttpClient client, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(500);
+                    var work = client.GetStringAsync("http://a/", cts.Token);
+                    try
+                    {
+                        return await work;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        return "timeout";
+                    }
+                }
+
+                async Task Stored(HttpClient client)
+                {
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(500);
+                    var work = client.GetStringAsync("http://b/", cts.Token);
+                    try
+                    {
+                        await work;
+                        Console.WriteLine(work.Result);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                        Console.WriteLine("slow");
+                    }
+
+                    Console.WriteLine("done");
+                }
+            }
+            """);
+
+    [Fact]
     public Task When_any_compared_with_a_named_delay_loses_the_delay() =>
         Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
             class C
