@@ -141,6 +141,24 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
             editor.InsertBefore(race.Statement, CancellationRewriter.OnLineOf(declared, race.Statement).WithLeadingTrivia(leading));
         }
 
+        if (race.Hoisted is { } hoisted)
+        {
+            // T result;  try { result = await X; } ...  <the statement, reading result>
+            if (model.GetTypeInfo(hoisted, cancellationToken).Type is not { } type ||
+                type.TypeKind == TypeKind.Error || type.IsAnonymousType || type.SpecialType == SpecialType.System_Void)
+            {
+                return null;
+            }
+
+            race.HoistedInto = LocalNames.Unique("result", race.Statement, model);
+            var leading = race.Statement == anchor || race.Statement == timeoutStart ? CancellationRewriter.WithoutBlankLinesAbove(race.Statement) : race.Statement.GetLeadingTrivia();
+            var declared = ParseStatement($"{type.ToMinimalDisplayString(model, race.Statement.SpanStart)} {race.HoistedInto};");
+            editor.InsertBefore(race.Statement, CancellationRewriter.OnLineOf(declared, race.Statement).WithLeadingTrivia(leading));
+            editor.InsertAfter(race.Statement, race.Statement
+                .ReplaceNode(hoisted, IdentifierName(race.HoistedInto).WithTriviaFrom(hoisted))
+                .WithLeadingTrivia(Layout.Indentation(race.Statement)));
+        }
+
         editor.ReplaceNode(waiting, (current, _) => current.WithAdditionalAnnotations(TimeoutRaceRewriter.WaitAnnotation));
         editor.ReplaceNode(race.Statement, (current, _) => TimeoutRaceRewriter.Rewrite((StatementSyntax)current, race, source, token, newLine) ?? current);
         foreach (var removed in new StatementSyntax?[] { race.Removed, removedDelay })

@@ -65,4 +65,45 @@ internal static class RaceSyntax
         types.IsTaskMethod(operation.TargetMethod, "Delay")
             ? delay.ArgumentList.Arguments[0].Expression
             : null;
+
+    /// <summary>The value a <c>return</c>, expression statement (an assignment's right side) or one-variable declaration computes.</summary>
+    public static ExpressionSyntax? ValueOf(StatementSyntax statement) => statement switch
+    {
+        ReturnStatementSyntax returned => returned.Expression,
+        ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: IdentifierNameSyntax } assignment } => assignment.Right,
+        ExpressionStatementSyntax expression => expression.Expression,
+        LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration => declaration.Declaration.Variables[0].Initializer?.Value,
+        _ => null,
+    };
+
+    /// <summary>The innermost expression evaluated first in <paramref name="value"/> (the left end of receivers and operands).</summary>
+    public static ExpressionSyntax? EvaluatedFirst(ExpressionSyntax? value)
+    {
+        while (true)
+        {
+            switch (value)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    value = parenthesized.Expression;
+                    break;
+                case MemberAccessExpressionSyntax access:
+                    value = access.Expression;
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax receiver }:
+                    value = receiver.Expression;
+                    break;
+                case ElementAccessExpressionSyntax element:
+                    value = element.Expression;
+                    break;
+                case ConditionalAccessExpressionSyntax conditional:
+                    value = conditional.Expression;
+                    break;
+                case BinaryExpressionSyntax binary:
+                    value = binary.Left;
+                    break;
+                default:
+                    return value;
+            }
+        }
+    }
 }

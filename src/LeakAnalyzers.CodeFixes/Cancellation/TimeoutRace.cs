@@ -42,6 +42,15 @@ internal sealed class TimeoutRace
     /// <summary>The success statements await the work themselves (<c>r = await work;</c>), so no separate <c>await work;</c> comes first.</summary>
     public bool SuccessAwaitsWork { get; set; }
 
+    /// <summary>
+    /// The <c>await X.WaitAsync(t)</c> a statement evaluates first but that is not all it awaits: its value
+    /// goes into a new local inside the <c>try</c>, and the statement follows with the local in its place.
+    /// </summary>
+    public AwaitExpressionSyntax? Hoisted { get; set; }
+
+    /// <summary>The name of the local a <see cref="Hoisted"/> wait's value goes into.</summary>
+    public string? HoistedInto { get; set; }
+
     /// <summary>The index of the <c>Task.Delay(t)</c> element a <c>Task.WaitAny(new[] { work, Task.Delay(t) })</c> no longer needs.</summary>
     public int? DroppedDelay { get; set; }
 

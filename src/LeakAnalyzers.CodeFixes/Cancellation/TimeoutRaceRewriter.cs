@@ -46,6 +46,14 @@ internal static class TimeoutRaceRewriter
                     return CatchTimeoutCancellation((TryStatementSyntax)unwrapped, condition);
                 }
 
+                if (race.HoistedInto is { } local && wait.Ancestors().OfType<AwaitExpressionSyntax>().FirstOrDefault() is { } awaitExpression)
+                {
+                    // result = await X;  (the statement itself follows the try)
+                    var awaited = awaitExpression.ReplaceNode(wait, access.Expression.WithTriviaFrom(wait)).WithoutTrivia();
+                    body = new List<StatementSyntax> { ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local), awaited)) };
+                    break;
+                }
+
                 body = new List<StatementSyntax>
                 {
                     unwrapped is LocalDeclarationStatementSyntax declaration
@@ -66,15 +74,15 @@ internal static class TimeoutRaceRewriter
 
         // The statement now ends with a brace: keep the file's blank line after blocks.
         var last = race.Removed ?? race.Statement;
-        var trailing = (race.Removed ?? current).GetTrailingTrivia();
-        if (!last.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && !NextStartsWithBlankLine(last))
+        var trailing = race.HoistedInto is null ? (race.Removed ?? current).GetTrailingTrivia() : TriviaList(EndOfLine(newLine));
+        if (race.HoistedInto is not null || (!last.GetLastToken().IsKind(SyntaxKind.CloseBraceToken) && !NextStartsWithBlankLine(last)))
         {
             trailing = trailing.Add(EndOfLine(newLine));
         }
 
-        // A split declaration left its comments on the `T v;` above.
+        // A split declaration (or the local a hoisted wait goes into) took the comments on the `T v;` above.
         return tryStatement
-            .WithLeadingTrivia(race.DeclaresResult ? Layout.Indentation(race.Statement) : current.GetLeadingTrivia())
+            .WithLeadingTrivia(race.DeclaresResult || race.HoistedInto is not null ? Layout.Indentation(race.Statement) : current.GetLeadingTrivia())
             .WithTrailingTrivia(trailing);
     }
 

@@ -14,8 +14,9 @@ internal static class WaitAsyncShape
     /// <summary>
     /// <c>X.WaitAsync(timeout)</c> or <c>X.WaitAsync(timeout, token)</c> (a <c>TimeSpan</c>, arguments
     /// in order), awaited (or <c>ConfigureAwait</c>ed and awaited) in one of two places: inside a
-    /// <c>try</c> whose <c>catch (TimeoutException)</c> handles it (the only wait there), or anywhere in
-    /// an expression statement, a <c>return</c> or a one-variable declaration that awaits nothing else.
+    /// <c>try</c> whose <c>catch (TimeoutException)</c> handles it (the only wait there), or in an
+    /// expression statement, a <c>return</c> or a one-variable declaration: anywhere when it awaits
+    /// nothing else, first when it does (then the wait's value is taken into a local before it).
     /// </summary>
     public static TimeoutRace? Recognise(InvocationExpressionSyntax waiting, AwaitExpressionSyntax awaitExpression, IMethodSymbol method, SemanticModel model, CancellationTypes types, CancellationToken cancellationToken)
     {
@@ -50,22 +51,26 @@ internal static class WaitAsyncShape
 
         // The statement the wait is in, whole: what follows the wait in it did not run on timeout, and still does not.
         var whole = awaitExpression.FirstAncestorOrSelf<StatementSyntax>();
+        var declaration = whole as LocalDeclarationStatementSyntax;
         if (whole is not { Parent: BlockSyntax } ||
             waiting.Ancestors().TakeWhile(a => a != whole).Any(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) ||
-            whole.DescendantNodes(node => node is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).OfType<AwaitExpressionSyntax>().Count() != 1)
+            !(declaration is not null
+                ? declaration.UsingKeyword.IsKind(SyntaxKind.None) && declaration.Modifiers.Count == 0 && declaration.Declaration.Variables.Count == 1
+                : whole is ExpressionStatementSyntax or ReturnStatementSyntax))
         {
             return null;
         }
 
-        var declaration = whole as LocalDeclarationStatementSyntax;
-        if (declaration is not null
-                ? declaration.UsingKeyword.IsKind(SyntaxKind.None) && declaration.Modifiers.Count == 0 && declaration.Declaration.Variables.Count == 1
-                : whole is ExpressionStatementSyntax or ReturnStatementSyntax)
+        if (whole.DescendantNodes(node => node is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).OfType<AwaitExpressionSyntax>().Count() == 1)
         {
             return new TimeoutRace(TimeoutRaceKind.WaitAsync, whole, timeout, rethrow) { CallerToken = callerToken, DeclaresResult = declaration is not null };
         }
 
-        return null;
+        // return await X.WaitAsync(t) + await Next();  ->  T result; try { result = await X; } ...  return result + await Next();
+        // (only when the wait is what the statement evaluates first: nothing before it moves into the try)
+        return RaceSyntax.EvaluatedFirst(RaceSyntax.ValueOf(whole)) == awaitExpression
+            ? new TimeoutRace(TimeoutRaceKind.WaitAsync, whole, timeout, rethrow) { CallerToken = callerToken, Hoisted = awaitExpression }
+            : null;
     }
 
     /// <summary>The <c>catch (TimeoutException)</c> of a <c>try</c> (no filter; its variable, if any, unused).</summary>

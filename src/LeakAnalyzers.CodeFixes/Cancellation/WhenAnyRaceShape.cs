@@ -299,43 +299,9 @@ internal static class WhenAnyRaceShape
     /// Whether the statement awaits the work before it evaluates anything else (<c>return await work;</c>,
     /// <c>v = (await work).Length;</c>): it can then stand for the <c>await work;</c> the <c>try</c> starts with.
     /// </summary>
-    private static bool AwaitsWorkFirst(StatementSyntax statement, string work)
-    {
-        var value = statement switch
-        {
-            ReturnStatementSyntax returned => returned.Expression,
-            ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: IdentifierNameSyntax } assignment } => assignment.Right,
-            ExpressionStatementSyntax expression => expression.Expression,
-            LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration => declaration.Declaration.Variables[0].Initializer?.Value,
-            _ => null,
-        };
-
-        while (true)
-        {
-            switch (value)
-            {
-                case AwaitExpressionSyntax { Expression: IdentifierNameSyntax awaited }:
-                    return awaited.Identifier.ValueText == work;
-                case ParenthesizedExpressionSyntax parenthesized:
-                    value = parenthesized.Expression;
-                    break;
-                case MemberAccessExpressionSyntax access:
-                    value = access.Expression;
-                    break;
-                case InvocationExpressionSyntax invocation:
-                    value = invocation.Expression;
-                    break;
-                case ElementAccessExpressionSyntax element:
-                    value = element.Expression;
-                    break;
-                case ConditionalAccessExpressionSyntax conditional:
-                    value = conditional.Expression;
-                    break;
-                default:
-                    return false;
-            }
-        }
-    }
+    private static bool AwaitsWorkFirst(StatementSyntax statement, string work) =>
+        RaceSyntax.EvaluatedFirst(RaceSyntax.ValueOf(statement)) is AwaitExpressionSyntax { Expression: IdentifierNameSyntax awaited } &&
+        awaited.Identifier.ValueText == work;
 
     /// <summary>The two raced tasks (arguments, or the elements of one array argument): a work local and a delay.</summary>
     private static RacedTasks? Raced(InvocationExpressionSyntax waiting, SemanticModel model, CancellationTypes types, CancellationToken cancellationToken)

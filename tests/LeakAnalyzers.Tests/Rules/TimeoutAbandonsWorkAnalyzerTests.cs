@@ -719,7 +719,7 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
         """);
 
     [Fact]
-    public Task No_fix_when_the_statement_of_a_wait_async_awaits_something_else_too() => VerifyFix.CodeFixAsync("""
+    public Task A_wait_async_awaited_first_in_a_statement_that_awaits_more_goes_into_a_local() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<string> M(HttpClient client, Func<Task<string>> next)
@@ -733,8 +733,41 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
         {
             async Task<string> M(HttpClient client, Func<Task<string>> next)
             {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(1));
+                var work = client.GetStringAsync("http://a/", cts.Token);
+                string result;
+                try
+                {
+                    result = await work;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+
+                return result + await next();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_the_statement_of_a_wait_async_awaits_something_else_first() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client, Func<Task<string>> next)
+            {
                 var work = client.GetStringAsync("http://a/");
-                return await [|work.WaitAsync(TimeSpan.FromSeconds(1))|] + await next();
+                return await next() + await [|work.WaitAsync(TimeSpan.FromSeconds(1))|];
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, Func<Task<string>> next)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await next() + await [|work.WaitAsync(TimeSpan.FromSeconds(1))|];
             }
         }
         """);
