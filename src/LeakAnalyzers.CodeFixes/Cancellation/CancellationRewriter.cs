@@ -93,26 +93,6 @@ internal static class CancellationRewriter
             ArgumentList(SingletonSeparatedList(Argument(timeout.WithoutTrivia()))))));
 
     /// <summary>
-    /// <c>try { await work; } catch (OperationCanceledException) when (cts.IsCancellationRequested &amp;&amp; !token.IsCancellationRequested) { ...; throw/return }</c>:
-    /// the work is awaited directly, and only the timeout (not the caller's own cancellation) becomes the original exception.
-    /// </summary>
-    /// <param name="onSuccess">What runs once the work is done (the success branch of a race), inside the <c>try</c>.</param>
-    public static StatementSyntax AwaitOrThrowOnTimeout(ExpressionSyntax awaited, string source, string? token, SyntaxList<StatementSyntax> onTimeout, string newLine, SyntaxList<StatementSyntax> onSuccess = default)
-    {
-        var condition = token is null
-            ? $"{source}.IsCancellationRequested"
-            : $"{source}.IsCancellationRequested && !{token}.IsCancellationRequested";
-        var tryStatement = TryStatement(
-            Block(new StatementSyntax[] { ExpressionStatement(AwaitExpression(awaited.WithoutTrivia())) }.Concat(onSuccess.Select(statement => statement.WithoutTrivia()))),
-            SingletonList(CatchClause(
-                CatchDeclaration(IdentifierName("OperationCanceledException")),
-                CatchFilterClause(ParseExpression(condition)),
-                Block(onTimeout.Select(statement => statement.WithoutTrivia())))),
-            @finally: null);
-        return Annotate(tryStatement.NormalizeWhitespace(eol: newLine));
-    }
-
-    /// <summary>
     /// <c>TimeSpan.FromSeconds(n)</c> with n from <c>leak_analyzers.default_timeout</c>: a positive
     /// number of seconds (what LEAK900 accepts); anything else means the default, 30.
     /// </summary>

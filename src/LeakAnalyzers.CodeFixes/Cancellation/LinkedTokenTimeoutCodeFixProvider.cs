@@ -40,6 +40,14 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : RewriteCodeFixProvider
             return null;
         }
 
+        if (ExpressionBodies.Containing(target) is not null)
+        {
+            // No block to declare the source in: the expression body becomes one, and the rewrite runs on that.
+            return await ExpressionBodies.ToBlockBodyAsync(document, target, cancellationToken).ConfigureAwait(false) is { } converted
+                ? await FixAsync(converted.Document, converted.Target, diagnostic, cancellationToken).ConfigureAwait(false)
+                : null;
+        }
+
         // Re-judged on the current document: under Fix All an earlier fix may already have given the work a token.
         var types = CancellationTypes.Create(model.Compilation);
         if (!types.IsUsable || !WhenAllWithoutTimeoutAnalyzer.IsUnboundedWait(invocation, types))

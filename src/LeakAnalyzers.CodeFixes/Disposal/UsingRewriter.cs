@@ -58,7 +58,7 @@ internal static class UsingRewriter
                 return null;
 
             default:
-                if (ExpressionBodyToBlock.Containing(outer) is { } body)
+                if (ExpressionBodies.Containing(outer) is { } body)
                 {
                     return CapturePosition.CanEvaluateBefore(outer, body.Expression)
                         ? CaptureInExpressionBody(root, body.Owner, body.Expression, value, outer, model, style, cancellationToken)
@@ -106,7 +106,7 @@ internal static class UsingRewriter
         if (outer != bodyExpression)
         {
             var rest = bodyExpression.ReplaceNode(outer, IdentifierName(name)).WithoutTrivia();
-            statements.Add(ExpressionBodyToBlock.ReturnsValue(function) ? ReturnStatement(rest) : ExpressionStatement(rest));
+            statements.Add(ExpressionBodies.ReturnsValue(function) ? ReturnStatement(rest) : ExpressionStatement(rest));
         }
 
         var newLine = Layout.NewLineOf(owner);
@@ -114,7 +114,7 @@ internal static class UsingRewriter
             ? UsingForms.UsingDeclaration(declaration, kind)
             : UsingStatement(Layout.MultilineBlock(statements, newLine)).WithDeclaration(declaration).WithAwaitKeyword(UsingForms.AwaitKeyword(kind));
         var block = Layout.MultilineBlock(style.DeclarationsAllowed ? new[] { usingStatement }.Concat(statements) : new[] { usingStatement }, newLine);
-        return ExpressionBodyToBlock.Replace(root, owner, block);
+        return ExpressionBodies.WithBlockBody(owner, block) is { } rewritten ? root.ReplaceNode(owner, rewritten) : null;
     }
 
     /// <summary>The expression whose value is the disposable: the creation, or the <c>await</c> of it.</summary>

@@ -36,6 +36,17 @@ public sealed class HedgedRaceTests
 
                 return work.Result;
             }
+
+            async Task<string> SlowBranchGoesOnAsync(HttpClient http)
+            {
+                var work = http.GetStringAsync("https://a/");
+                if (await Task.WhenAny(work, Task.Delay(100)) != work)
+                {
+                    Console.WriteLine("slow");
+                }
+
+                return await work;
+            }
         }
         """);
 

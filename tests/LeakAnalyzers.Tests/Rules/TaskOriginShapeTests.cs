@@ -240,7 +240,7 @@ public sealed class TaskOriginShapeTests
             """);
 
     [Fact]
-    public Task When_all_fix_threads_a_token_into_user_methods_and_leaves_static_lambdas_alone() =>
+    public Task When_all_fix_threads_a_token_into_user_methods() =>
         Verify<WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.LinkedTokenTimeoutCodeFixProvider>.CodeFixAsync("""
             class C
             {
@@ -249,7 +249,6 @@ public sealed class TaskOriginShapeTests
                 async Task M(CancellationToken token)
                 {
                     await [|Task.WhenAll(Task.Run(() => LoadAsync("a")), Task.Run(() => LoadAsync("b")))|];
-                    await [|Task.WhenAll(Task.Run(static () => File.ReadAllTextAsync("c")), Task.Run(static () => File.ReadAllTextAsync("d")))|];
                 }
 
                 private async Task<string> LoadAsync(string key) => await _client.GetStringAsync("http://store/" + key);
@@ -264,10 +263,29 @@ public sealed class TaskOriginShapeTests
                     using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
                     cts.CancelAfter(TimeSpan.FromSeconds(30));
                     await Task.WhenAll(Task.Run(() => LoadAsync("a", cts.Token), cts.Token), Task.Run(() => LoadAsync("b", cts.Token), cts.Token));
-                    await [|Task.WhenAll(Task.Run(static () => File.ReadAllTextAsync("c")), Task.Run(static () => File.ReadAllTextAsync("d")))|];
                 }
 
                 private async Task<string> LoadAsync(string key, CancellationToken cancellationToken = default) => await _client.GetStringAsync("http://store/" + key, cancellationToken);
+            }
+            """);
+
+    [Fact]
+    public Task No_when_all_fix_for_work_in_static_lambdas() =>
+        Verify<WhenAllWithoutTimeoutAnalyzer, LeakAnalyzers.CodeFixes.Cancellation.LinkedTokenTimeoutCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task M(CancellationToken token)
+                {
+                    await [|Task.WhenAll(Task.Run(static () => File.ReadAllTextAsync("c")), Task.Run(static () => File.ReadAllTextAsync("d")))|];
+                }
+            }
+            """, """
+            class C
+            {
+                async Task M(CancellationToken token)
+                {
+                    await [|Task.WhenAll(Task.Run(static () => File.ReadAllTextAsync("c")), Task.Run(static () => File.ReadAllTextAsync("d")))|];
+                }
             }
             """);
 }

@@ -21,28 +21,95 @@ public sealed class TimeoutAbandonsWorkAnalyzerTests
                     throw new TimeoutException();
                 }
 
-                var delay = Task.Delay(2000);
-                var other = client.GetStringAsync("http://b/");
-                await [|Task.WhenAny(new[] { other, delay })|];
                 return await work;
             }
         }
         """);
 
     [Fact]
-    public Task Wait_any_wait_async_wait_and_wait_all_with_timeouts_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+    public Task When_any_over_an_array_with_a_named_delay_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var delay = Task.Delay(2000);
+                var other = client.GetStringAsync("http://b/");
+                await [|Task.WhenAny(new[] { other, delay })|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Wait_any_against_a_delay_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Wait_any_with_a_timeout_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = Task.Run(() => client.GetStringAsync("http://b/"));
+                [|Task.WaitAny(new Task[] { a, b }, 100)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Wait_async_with_a_timeout_or_a_token_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
         class C
         {
             async Task M(HttpClient client, CancellationToken token)
             {
                 var a = client.GetStringAsync("http://a/");
-                var b = Task.Run(() => client.GetStringAsync("http://b/"));
-                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
-                [|Task.WaitAny(new Task[] { a, b }, 100)|];
                 await [|a.WaitAsync(TimeSpan.FromSeconds(1))|];
                 await [|client.GetStringAsync("http://c/").WaitAsync(token)|];
-                [|b.Wait(1000)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Wait_with_a_timeout_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            bool M(HttpClient client)
+            {
+                var b = Task.Run(() => client.GetStringAsync("http://b/"));
+                return [|b.Wait(1000)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Wait_all_with_a_timeout_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = Task.Run(() => client.GetStringAsync("http://b/"));
                 [|Task.WaitAll(new Task[] { a, b }, TimeSpan.FromSeconds(1))|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task When_all_wait_async_is_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            async Task M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                var b = Task.Run(() => client.GetStringAsync("http://b/"));
                 await [|Task.WhenAll(a, b).WaitAsync(TimeSpan.FromSeconds(1))|];
             }
         }
@@ -341,17 +408,11 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
         """);
 
     [Fact]
-    public Task No_fix_when_the_timeout_branch_falls_through_or_the_result_is_read_again() => VerifyFix.CodeFixAsync("""
+    public Task No_fix_when_the_stored_race_result_is_read_again() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<string> M(HttpClient client)
             {
-                var a = client.GetStringAsync("http://a/");
-                if (await Task.WhenAny(a, Task.Delay(100)) != a)
-                {
-                    Console.WriteLine("slow");
-                }
-
                 var b = client.GetStringAsync("http://b/");
                 var finished = await [|Task.WhenAny(b, Task.Delay(100))|];
                 if (finished != b)
@@ -360,7 +421,7 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 }
 
                 Console.WriteLine(finished.Id);
-                return await a + await b;
+                return await b;
             }
         }
         """, """
@@ -368,12 +429,6 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
         {
             async Task<string> M(HttpClient client)
             {
-                var a = client.GetStringAsync("http://a/");
-                if (await Task.WhenAny(a, Task.Delay(100)) != a)
-                {
-                    Console.WriteLine("slow");
-                }
-
                 var b = client.GetStringAsync("http://b/");
                 var finished = await [|Task.WhenAny(b, Task.Delay(100))|];
                 if (finished != b)
@@ -382,7 +437,7 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 }
 
                 Console.WriteLine(finished.Id);
-                return await a + await b;
+                return await b;
             }
         }
         """);
@@ -482,54 +537,206 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
         """);
 
     [Fact]
-    public Task No_fix_where_the_rewrite_would_change_the_meaning() => VerifyFix.CodeFixAsync("""
+    public Task The_timeout_starts_at_the_race_when_the_code_waits_before_it_or_the_timeout_is_known_later() => VerifyFix.CodeFixAsync("""
         class C
         {
-            async Task<string> M(HttpClient client, TimeSpan limit)
+            async Task<string> Waits(HttpClient client, TimeSpan limit)
             {
                 var a = client.GetStringAsync("http://a/");
-                var winner = await [|Task.WhenAny(a, Task.Delay(limit))|];
-                if (![|Task.Run(() => client.GetStringAsync("http://b/")).Wait(1000)|])
-                {
-                    return "fallback";
-                }
-
-                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                await Task.Delay(100);
                 var text = await [|a.WaitAsync(limit)|];
-                await [|client.GetStringAsync("http://c/").WaitAsync(TimeSpan.FromSeconds(1))|].ConfigureAwait(false);
-                var b = client.GetStringAsync("http://d/");
+                return text;
+            }
+
+            async Task<string> Later(HttpClient client)
+            {
+                var b = client.GetStringAsync("http://b/");
                 var seconds = 3;
                 if (await [|Task.WhenAny(b, Task.Delay(TimeSpan.FromSeconds(seconds)))|] != b)
+                {
+                    throw new TimeoutException();
+                }
+
+                return await b;
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> Waits(HttpClient client, TimeSpan limit)
+            {
+                using var cts = new CancellationTokenSource();
+                var a = client.GetStringAsync("http://a/", cts.Token);
+                await Task.Delay(100);
+                cts.CancelAfter(limit);
+                string text;
+                try
+                {
+                    text = await a;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
                 {
                     throw new TimeoutException();
                 }
 
                 return text;
             }
-        }
-        """, """
-        class C
-        {
-            async Task<string> M(HttpClient client, TimeSpan limit)
-            {
-                var a = client.GetStringAsync("http://a/");
-                var winner = await [|Task.WhenAny(a, Task.Delay(limit))|];
-                if (![|Task.Run(() => client.GetStringAsync("http://b/")).Wait(1000)|])
-                {
-                    return "fallback";
-                }
 
-                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
-                var text = await [|a.WaitAsync(limit)|];
-                await [|client.GetStringAsync("http://c/").WaitAsync(TimeSpan.FromSeconds(1))|].ConfigureAwait(false);
-                var b = client.GetStringAsync("http://d/");
+            async Task<string> Later(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                var b = client.GetStringAsync("http://b/", cts.Token);
                 var seconds = 3;
-                if (await [|Task.WhenAny(b, Task.Delay(TimeSpan.FromSeconds(seconds)))|] != b)
+                cts.CancelAfter(TimeSpan.FromSeconds(seconds));
+                try
+                {
+                    await b;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
                 {
                     throw new TimeoutException();
                 }
 
-                return text;
+                return await b;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_a_discarded_wait_any_is_followed_by_a_read_of_the_work() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            string M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                return a.IsCompleted ? a.Result : "pending";
+            }
+        }
+        """, """
+        class C
+        {
+            string M(HttpClient client)
+            {
+                var a = client.GetStringAsync("http://a/");
+                [|Task.WaitAny(new Task[] { a, Task.Delay(100) })|];
+                return a.IsCompleted ? a.Result : "pending";
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_the_wait_repeats_in_a_loop_that_does_not_restart_the_work() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                while (true)
+                {
+                    try
+                    {
+                        return await [|work.WaitAsync(TimeSpan.FromSeconds(1))|];
+                    }
+                    catch (TimeoutException)
+                    {
+                        Console.WriteLine("still waiting");
+                    }
+                }
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                while (true)
+                {
+                    try
+                    {
+                        return await [|work.WaitAsync(TimeSpan.FromSeconds(1))|];
+                    }
+                    catch (TimeoutException)
+                    {
+                        Console.WriteLine("still waiting");
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_the_timeout_arm_of_a_conditional_reads_the_work() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await [|Task.WhenAny(work, Task.Delay(100))|] == work ? await work : work.Status.ToString();
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await [|Task.WhenAny(work, Task.Delay(100))|] == work ? await work : work.Status.ToString();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_wait_async_awaited_first_in_a_statement_that_awaits_more_goes_into_a_local() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client, Func<Task<string>> next)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await [|work.WaitAsync(TimeSpan.FromSeconds(1))|] + await next();
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, Func<Task<string>> next)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(1));
+                var work = client.GetStringAsync("http://a/", cts.Token);
+                string result;
+                try
+                {
+                    result = await work;
+                }
+                catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                {
+                    throw new TimeoutException();
+                }
+
+                return result + await next();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_when_the_statement_of_a_wait_async_awaits_something_else_first() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client, Func<Task<string>> next)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await next() + await [|work.WaitAsync(TimeSpan.FromSeconds(1))|];
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client, Func<Task<string>> next)
+            {
+                var work = client.GetStringAsync("http://a/");
+                return await next() + await [|work.WaitAsync(TimeSpan.FromSeconds(1))|];
             }
         }
         """);

@@ -99,7 +99,7 @@ public sealed class TimeoutFixShapeTests
             """);
 
     [Fact]
-    public Task Wait_async_used_inside_a_larger_expression_is_left_alone() =>
+    public Task Wait_async_inside_a_larger_expression_or_configured_puts_the_whole_statement_in_the_try() =>
         Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
             class C
             {
@@ -107,13 +107,242 @@ public sealed class TimeoutFixShapeTests
                 {
                     return (await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(2))|]).Length;
                 }
+
+                async Task Touch(HttpClient client)
+                {
+                    await [|client.GetStringAsync("http://b/").WaitAsync(TimeSpan.FromSeconds(1))|].ConfigureAwait(false);
+                }
             }
             """, """
             class C
             {
                 async Task<int> Load(HttpClient client)
                 {
-                    return (await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(2))|]).Length;
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(TimeSpan.FromSeconds(2));
+                    try
+                    {
+                        return (await client.GetStringAsync("http://a/", cts.Token)).Length;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+
+                async Task Touch(HttpClient client)
+                {
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        await client.GetStringAsync("http://b/", cts.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task When_any_decided_by_a_conditional_expression() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<string> Assigned(HttpClient client, CancellationToken token)
+                {
+                    var work = client.GetStringAsync("http://a/");
+                    var page = await [|Task.WhenAny(work, Task.Delay(500))|] == work ? await work : "fallback";
+                    return page.Trim();
+                }
+
+                async Task<int> Returned(HttpClient client)
+                {
+                    var work = client.GetStringAsync("http://b/");
+                    return await [|Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(1)))|] != work ? throw new TimeoutException("b") : work.Result.Length;
+                }
+            }
+            """, """
+            class C
+            {
+                async Task<string> Assigned(HttpClient client, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(500);
+                    var work = client.GetStringAsync("http://a/", cts.Token);
+                    string page;
+                    try
+                    {
+                        page = await work;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        page = "fallback";
+                    }
+
+                    return page.Trim();
+                }
+
+                async Task<int> Returned(HttpClient client)
+                {
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    var work = client.GetStringAsync("http://b/", cts.Token);
+                    try
+                    {
+                        return (await work).Length;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                        throw new TimeoutException("b");
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task When_any_decided_by_a_switch() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<string> Inline(HttpClient client, CancellationToken token)
+                {
+                    var work = client.GetStringAsync("http://a/");
+                    switch (await [|Task.WhenAny(work, Task.Delay(500))|])
+                    {
+                        case var winner when winner == work:
+                            return await work;
+                        default:
+                            return "timeout";
+                    }
+                }
+
+                async Task Stored(HttpClient client)
+                {
+                    var work = client.GetStringAsync("http://b/");
+                    var finished = await [|Task.WhenAny(work, Task.Delay(500))|];
+                    switch (finished)
+                    {
+                        case Task t when t != work:
+                            Console.WriteLine("slow");
+                            break;
+                        default:
+                            Console.WriteLine(work.Result);
+                            break;
+                    }
+
+                    Console.WriteLine("done");
+                }
+            }
+            """, """
+            class C
+            {
+                async Task<string> Inline(HttpClient client, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(500);
+                    var work = client.GetStringAsync("http://a/", cts.Token);
+                    try
+                    {
+                        return await work;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        return "timeout";
+                    }
+                }
+
+                async Task Stored(HttpClient client)
+                {
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(500);
+                    var work = client.GetStringAsync("http://b/", cts.Token);
+                    try
+                    {
+                        await work;
+                        Console.WriteLine(work.Result);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                        Console.WriteLine("slow");
+                    }
+
+                    Console.WriteLine("done");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task When_any_compared_with_a_named_delay_loses_the_delay() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<string> Load(HttpClient client, TimeSpan timeout)
+                {
+                    var delay = Task.Delay(timeout);
+                    var work = client.GetStringAsync("http://a/");
+                    if (await [|Task.WhenAny(work, delay)|] == delay)
+                    {
+                        return "timeout";
+                    }
+
+                    return await work;
+                }
+            }
+            """, """
+            class C
+            {
+                async Task<string> Load(HttpClient client, TimeSpan timeout)
+                {
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(timeout);
+                    var work = client.GetStringAsync("http://a/", cts.Token);
+                    try
+                    {
+                        await work;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                        return "timeout";
+                    }
+
+                    return await work;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_discarded_when_any_over_an_array_goes_on_after_the_timeout() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task Warm(HttpClient client)
+                {
+                    var delay = Task.Delay(2000);
+                    var other = client.GetStringAsync("http://b/");
+                    await [|Task.WhenAny(new[] { other, delay })|];
+                    Console.WriteLine("warmed");
+                }
+            }
+            """, """
+            class C
+            {
+                async Task Warm(HttpClient client)
+                {
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(2000);
+                    var other = client.GetStringAsync("http://b/", cts.Token);
+                    try
+                    {
+                        await other;
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                    }
+
+                    Console.WriteLine("warmed");
                 }
             }
             """);
@@ -276,6 +505,49 @@ public sealed class TimeoutFixShapeTests
 
                     return page.Length + extra;
                 }
+            }
+            """);
+
+    [Fact]
+    public Task An_expression_body_becomes_a_block_first() =>
+        Verify<TimeoutAbandonsWorkAnalyzer, CancelAbandonedWorkCodeFixProvider>.CodeFixAsync("""
+            class C
+            {
+                async Task<string> Load(HttpClient client, CancellationToken token) =>
+                    await [|client.GetStringAsync("http://a/").WaitAsync(TimeSpan.FromSeconds(2), token)|];
+
+                Func<Task> Touch(HttpClient client) => async () => await [|client.GetStringAsync("http://b/").WaitAsync(TimeSpan.FromSeconds(1))|];
+            }
+            """, """
+            class C
+            {
+                async Task<string> Load(HttpClient client, CancellationToken token)
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(2));
+                    try
+                    {
+                        return await client.GetStringAsync("http://a/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                }
+
+                Func<Task> Touch(HttpClient client) => async () =>
+                {
+                    using var cts = new CancellationTokenSource();
+                    cts.CancelAfter(TimeSpan.FromSeconds(1));
+                    try
+                    {
+                        await client.GetStringAsync("http://b/", cts.Token);
+                    }
+                    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+                    {
+                        throw new TimeoutException();
+                    }
+                };
             }
             """);
 }

@@ -487,15 +487,35 @@ public sealed class WhenAllWithoutTimeoutCodeFixTests
         """, test => test.LanguageVersion = LanguageVersion.CSharp9);
 
     [Fact]
-    public Task No_fix_in_an_expression_body() => VerifyFix.CodeFixAsync("""
+    public Task Fix_turns_an_expression_body_into_a_block() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Builder;
+
         class C
         {
             Task<string[]> M(HttpClient client) => Task.FromResult([|Task.WhenAll(client.GetStringAsync("http://a/"))|].Result);
+
+            void Map(WebApplication app, HttpClient client) =>
+                app.MapGet("/both", async (CancellationToken token) => await [|Task.WhenAll(client.GetStringAsync("http://b/"), client.GetStringAsync("http://c/"))|]);
         }
         """, """
+        using Microsoft.AspNetCore.Builder;
+
         class C
         {
-            Task<string[]> M(HttpClient client) => Task.FromResult([|Task.WhenAll(client.GetStringAsync("http://a/"))|].Result);
+            Task<string[]> M(HttpClient client)
+            {
+                using var cts = new CancellationTokenSource();
+                cts.CancelAfter(TimeSpan.FromSeconds(30));
+                return Task.FromResult(Task.WhenAll(client.GetStringAsync("http://a/", cts.Token)).Result);
+            }
+
+            void Map(WebApplication app, HttpClient client) =>
+                app.MapGet("/both", async (CancellationToken token) =>
+                {
+                    using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    cts.CancelAfter(TimeSpan.FromSeconds(30));
+                    return await Task.WhenAll(client.GetStringAsync("http://b/", cts.Token), client.GetStringAsync("http://c/", cts.Token));
+                });
         }
         """);
 
