@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using LeakAnalyzers.CodeFixes.Cancellation;
 using LeakAnalyzers.CodeFixes.Infrastructure;
 using LeakAnalyzers.Configuration;
 using LeakAnalyzers.Ownership;
@@ -45,7 +46,7 @@ internal static class SharedHttpClientRewriter
             outer = parenthesized;
         }
 
-        var settings = new HttpClientSettings(model, cancellationToken);
+        var settings = new HttpClientSettings(model, creation.SpanStart, cancellationToken);
         var declarator = outer.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax variable } ? variable : null;
         if (!settings.ReadConstructor(creation, declarator is null ? null : HandlerDeclaredBefore(declarator, creation)) ||
             (creation.Initializer is { } initializer && !settings.ReadInitializer(initializer)))
@@ -54,7 +55,7 @@ internal static class SharedHttpClientRewriter
         }
 
         // Either the client is held in a local (rewrite its uses), or used inline (replace the creation).
-        var edits = new SharedHttpClientEdits(settings);
+        var edits = new SharedHttpClientEdits();
         if (declarator?.Parent is VariableDeclarationSyntax { Variables.Count: 1 } declaration)
         {
             if (model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local ||
@@ -200,12 +201,13 @@ internal static class SharedHttpClientRewriter
     {
         IEnumerable<StatementSyntax> following;
         SyntaxNode scope;
+        LocalDeclarationStatementSyntax? declarationStatement = null;
         switch (declaration.Parent)
         {
             case LocalDeclarationStatementSyntax { Parent: BlockSyntax block } statement:
                 following = block.Statements.Skip(block.Statements.IndexOf(statement) + 1);
                 scope = block;
-                edits.Remove.Add(statement);
+                declarationStatement = statement;
                 if (settings.InlinedHandler is { } handlerStatement)
                 {
                     edits.Remove.Add(handlerStatement);
@@ -214,11 +216,8 @@ internal static class SharedHttpClientRewriter
                 break;
             case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: var body } usingStatement
                 when body is BlockSyntax || body is not LocalDeclarationStatementSyntax:
-                if (body is BlockSyntax usingBlock && DeclaresNamesUsedAround(usingBlock, usingStatement.Parent!))
-                {
-                    return false;
-                }
-
+                // Its locals would clash with names around it: the body stays a block.
+                edits.KeepUnwrappedBlock = body is BlockSyntax usingBlock && DeclaresNamesUsedAround(usingBlock, usingStatement.Parent!);
                 following = body is BlockSyntax bodyBlock ? bodyBlock.Statements : new[] { body };
                 scope = body;
                 edits.Unwrap = usingStatement;
@@ -260,13 +259,13 @@ internal static class SharedHttpClientRewriter
                     return false;
                 case MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax call } memberAccess
                     when memberAccess.Expression == identifier && settings.IsConfiguredPerCall:
-                    if (!edits.CanCarryPerCallSettings(call, memberAccess.Name.Identifier.ValueText) || !TakesRequestUriFirst(call, model, cancellationToken))
+                    if (PerCallRequest.Plan(call, memberAccess.Name.Identifier.ValueText, settings, edits.TakenNames, model, cancellationToken) is not { } request)
                     {
                         return false;
                     }
 
                     edits.Replace.Add(identifier);
-                    edits.Calls.Add(call);
+                    edits.Requests.Add(request);
                     continue;
                 case MemberAccessExpressionSyntax memberAccess when memberAccess.Expression == identifier && !settings.IsConfiguredPerCall:
                 case ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent.Parent: InvocationExpressionSyntax } argument
@@ -281,15 +280,81 @@ internal static class SharedHttpClientRewriter
             }
         }
 
+        if (settings.PerCallTimeout is null)
+        {
+            if (declarationStatement is not null)
+            {
+                edits.Remove.Add(declarationStatement);
+            }
+
+            return true;
+        }
+
+        return PlanTimeoutSource(settings.PerCallTimeout, declarationStatement, edits, model, cancellationToken);
+    }
+
+    /// <summary>
+    /// A per-call timeout: the client's declaration becomes <c>using var cts = new CancellationTokenSource(timeout);</c>
+    /// (linked to the token the call receives, or to one in scope), and the call gets <c>cts.Token</c>. The client's
+    /// timeout bounded each call on its own, so this is offered only for a client that makes one call.
+    /// </summary>
+    private static bool PlanTimeoutSource(ExpressionSyntax timeout, LocalDeclarationStatementSyntax? declaration, SharedHttpClientEdits edits, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (declaration is null || edits.Requests.Count != 1 || !CancellationRewriter.UsingDeclarationsAllowed(declaration.SyntaxTree))
+        {
+            return false;
+        }
+
+        var request = edits.Requests[0];
+        var name = LocalNames.Unique("cts", declaration, model);
+        for (var suffix = 2; edits.TakenNames.Contains(name); suffix++)
+        {
+            name = "cts" + suffix;
+        }
+
+        // Named as the file sees it: System.Threading is often a global using of another file, which adding imports does not see.
+        var sourceType = model.LookupNamespacesAndTypes(declaration.SpanStart, name: "CancellationTokenSource").Any(type => type.ToDisplayString() == "System.Threading.CancellationTokenSource")
+            ? "CancellationTokenSource"
+            : "global::System.Threading.CancellationTokenSource";
+        var linked = request.PassedToken?.ToString() ?? TokenParameterInScope(declaration, model, cancellationToken);
+        var source = linked is null
+            ? new[] { $"using var {name} = new {sourceType}({timeout});" }
+            : new[] { $"using var {name} = {sourceType}.CreateLinkedTokenSource({linked});", $"{name}.CancelAfter({timeout});" };
+        var newLine = Layout.NewLineOf(declaration);
+        var indentation = Layout.Indentation(declaration);
+        edits.TimeoutSource = (declaration, source.Select(text => (StatementSyntax)ParseStatement(text)
+            .WithLeadingTrivia(indentation)
+            .WithTrailingTrivia(EndOfLine(newLine))
+            .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation, Simplifier.AddImportsAnnotation)).ToList());
+        request.TimeoutToken = name + ".Token";
         return true;
     }
 
-    /// <summary>The call's first parameter is the request URI (string or Uri): the per-call base address can resolve it.</summary>
-    private static bool TakesRequestUriFirst(InvocationExpressionSyntax call, SemanticModel model, CancellationToken cancellationToken) =>
-        model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method &&
-        (method.ReducedFrom is null ? method.Parameters : method.ReducedFrom.Parameters.RemoveAt(0)).FirstOrDefault() is { } first &&
-        first.Name.IndexOf("uri", StringComparison.OrdinalIgnoreCase) >= 0 &&
-        first.Type.ToDisplayString() is "string" or "string?" or "System.Uri" or "System.Uri?";
+    /// <summary>A <c>CancellationToken</c> parameter of the function that creates the client, or of one around it that it can capture.</summary>
+    private static string? TokenParameterInScope(SyntaxNode position, SemanticModel model, CancellationToken cancellationToken)
+    {
+        foreach (var ancestor in position.Ancestors())
+        {
+            var function = ancestor switch
+            {
+                AnonymousFunctionExpressionSyntax lambda => model.GetSymbolInfo(lambda, cancellationToken).Symbol as IMethodSymbol,
+                LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax => model.GetDeclaredSymbol(ancestor, cancellationToken) as IMethodSymbol,
+                _ => null,
+            };
+            if (function?.Parameters.FirstOrDefault(parameter => parameter.Type.ToDisplayString() == "System.Threading.CancellationToken") is { } token)
+            {
+                return token.Name;
+            }
+
+            if (function is { IsStatic: true } || ancestor is MemberDeclarationSyntax)
+            {
+                // A static function captures nothing from outside; a member is as far as parameters reach.
+                return null;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>A call that disposes or keeps its argument (attribute or .editorconfig list): it must not get the shared client.</summary>
     private static bool HandsItOver(ArgumentSyntax argument, SemanticModel model, AnalyzerConfigOptions options, CancellationToken cancellationToken)

@@ -501,7 +501,6 @@ public sealed class HttpClientPerCallAnalyzerTests
             using var client = [|new HttpClient()|];
             return await client.GetStringAsync("http://weather.local/today");
         });
-        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
 
         app.Run();
         """, """
@@ -515,42 +514,254 @@ public sealed class HttpClientPerCallAnalyzerTests
         {
             return await httpClient.GetStringAsync("http://weather.local/today");
         });
-        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
 
         app.Run();
         """, test => test.OutputKind = OutputKind.ConsoleApplication);
 
     [Fact]
-    public Task Fix_is_not_offered_when_per_call_settings_have_no_per_request_form() => VerifyFix.CodeFixAsync("""
+    public Task No_fix_for_a_static_minimal_api_handler() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Builder;
+
+        var app = WebApplication.CreateBuilder(args).Build();
+        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
+        app.Run();
+        """, """
+        using Microsoft.AspNetCore.Builder;
+
+        var app = WebApplication.CreateBuilder(args).Build();
+        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
+        app.Run();
+        """, test => test.OutputKind = OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task A_per_call_timeout_becomes_a_token_source_for_the_call() => VerifyFix.CodeFixAsync("""
         class C
         {
-            async Task<string> HeaderOnAStringCall(string token)
+            async Task<string> Plain(TimeSpan timeout)
+            {
+                using var client = [|new HttpClient { Timeout = timeout }|];
+                return await client.GetStringAsync("http://localhost/");
+            }
+
+            async Task<HttpResponseMessage> PassedToken(TimeSpan timeout, CancellationToken cancellationToken)
+            {
+                using var client = [|new HttpClient()|];
+                client.Timeout = timeout;
+                return await client.GetAsync("http://localhost/", cancellationToken);
+            }
+
+            async Task<string> TokenInScope(int seconds, CancellationToken cancellationToken)
+            {
+                var client = [|new HttpClient { Timeout = TimeSpan.FromSeconds(seconds) }|];
+                var text = await client.GetStringAsync("http://localhost/");
+                client.Dispose();
+                return text;
+            }
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+            async Task<string> Plain(TimeSpan timeout)
+            {
+                using var cts = new CancellationTokenSource(timeout);
+                return await s_httpClient.GetStringAsync("http://localhost/", cts.Token);
+            }
+
+            async Task<HttpResponseMessage> PassedToken(TimeSpan timeout, CancellationToken cancellationToken)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                cts.CancelAfter(timeout);
+                return await s_httpClient.GetAsync("http://localhost/", cts.Token);
+            }
+
+            async Task<string> TokenInScope(int seconds, CancellationToken cancellationToken)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                cts.CancelAfter(TimeSpan.FromSeconds(seconds));
+                var text = await s_httpClient.GetStringAsync("http://localhost/", cts.Token);
+                return text;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_timeout_is_not_moved_onto_a_client_that_makes_several_calls() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> Twice(TimeSpan timeout)
+            {
+                using var client = [|new HttpClient { Timeout = timeout }|];
+                return await client.GetStringAsync("http://localhost/a") + await client.GetStringAsync("http://localhost/b");
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> Twice(TimeSpan timeout)
+            {
+                using var client = [|new HttpClient { Timeout = timeout }|];
+                return await client.GetStringAsync("http://localhost/a") + await client.GetStringAsync("http://localhost/b");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_header_on_a_call_that_reads_the_content_goes_onto_a_request() => VerifyFix.CodeFixAsync("""
+        using System.Net.Http.Json;
+
+        record Order(int Id);
+
+        class C
+        {
+            async Task<string> Text(string token)
             {
                 using var client = [|new HttpClient()|];
                 client.DefaultRequestHeaders.Add("Authorization", token);
                 return await client.GetStringAsync("http://localhost/");
             }
 
-            async Task<string> TimeoutPerCall(TimeSpan timeout)
+            async Task<int> Bytes(string token, CancellationToken cancellationToken)
             {
-                using var client = [|new HttpClient { Timeout = timeout }|];
-                return await client.GetStringAsync("http://localhost/");
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                var bytes = await client.GetByteArrayAsync("http://localhost/", cancellationToken);
+                return bytes.Length;
             }
 
+            async Task<Order?> Json(System.Net.Http.Headers.AuthenticationHeaderValue auth)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Authorization = auth;
+                return await client.GetFromJsonAsync<Order>("http://localhost/order");
+            }
+
+            async Task<long> Stream(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                using var stream = await client.GetStreamAsync("http://localhost/");
+                return stream.Length;
+            }
+        }
+        """, """
+        using System.Net.Http.Json;
+
+        record Order(int Id);
+
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+            async Task<string> Text(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "Authorization", token } } };
+                using var response = await s_httpClient.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            async Task<int> Bytes(string token, CancellationToken cancellationToken)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                using var response = await s_httpClient.SendAsync(request, cancellationToken);
+                response.EnsureSuccessStatusCode();
+                var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                return bytes.Length;
+            }
+
+            async Task<Order?> Json(System.Net.Http.Headers.AuthenticationHeaderValue auth)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/order") { Headers = { Authorization = auth } };
+                using var response = await s_httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                response.EnsureSuccessStatusCode();
+                return await response.Content.ReadFromJsonAsync<Order>();
+            }
+
+            async Task<long> Stream(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                var response = await s_httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                response.EnsureSuccessStatusCode();
+                using var stream = await response.Content.ReadAsStreamAsync();
+                return stream.Length;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Added_headers_and_a_per_call_authorization_go_onto_one_request() => VerifyFix.CodeFixAsync("""
+        using System.Net.Http.Headers;
+
+        class C
+        {
+            async Task<HttpResponseMessage> Get(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                return await client.GetAsync("http://localhost/");
+            }
+
+            async Task<string> Read(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                return await client.GetStringAsync("http://localhost/");
+            }
+        }
+        """, """
+        using System.Net.Http.Headers;
+
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+            async Task<HttpResponseMessage> Get(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                return await s_httpClient.SendAsync(request);
+            }
+
+            async Task<string> Read(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var response = await s_httpClient.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_base_address_with_a_prepared_request_is_not_fixed_yet() => VerifyFix.CodeFixAsync("""
+        class C
+        {
             async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
             {
                 using var client = [|new HttpClient { BaseAddress = baseAddress }|];
                 return await client.SendAsync(request);
             }
-
-            async Task<HttpResponseMessage> MixedHeaders(string token)
+        }
+        """, """
+        class C
+        {
+            async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
             {
-                using var client = [|new HttpClient()|];
-                client.DefaultRequestHeaders.Add("X-Token", token);
-                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-                return await client.GetAsync("http://localhost/");
+                using var client = [|new HttpClient { BaseAddress = baseAddress }|];
+                return await client.SendAsync(request);
             }
+        }
+        """);
 
+    [Fact]
+    public Task No_fix_for_a_handler_that_comes_from_the_caller() => VerifyFix.CodeFixAsync("""
+        class C
+        {
             async Task<string> HandlerFromTheCall(HttpMessageHandler handler)
             {
                 using var client = [|new HttpClient(handler)|];
@@ -560,33 +771,6 @@ public sealed class HttpClientPerCallAnalyzerTests
         """, """
         class C
         {
-            async Task<string> HeaderOnAStringCall(string token)
-            {
-                using var client = [|new HttpClient()|];
-                client.DefaultRequestHeaders.Add("Authorization", token);
-                return await client.GetStringAsync("http://localhost/");
-            }
-
-            async Task<string> TimeoutPerCall(TimeSpan timeout)
-            {
-                using var client = [|new HttpClient { Timeout = timeout }|];
-                return await client.GetStringAsync("http://localhost/");
-            }
-
-            async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
-            {
-                using var client = [|new HttpClient { BaseAddress = baseAddress }|];
-                return await client.SendAsync(request);
-            }
-
-            async Task<HttpResponseMessage> MixedHeaders(string token)
-            {
-                using var client = [|new HttpClient()|];
-                client.DefaultRequestHeaders.Add("X-Token", token);
-                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-                return await client.GetAsync("http://localhost/");
-            }
-
             async Task<string> HandlerFromTheCall(HttpMessageHandler handler)
             {
                 using var client = [|new HttpClient(handler)|];
@@ -730,7 +914,7 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
-    public Task Fix_does_not_unwrap_a_using_body_whose_locals_would_clash() => VerifyFix.CodeFixAsync("""
+    public Task A_using_body_whose_locals_would_clash_stays_a_block() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<int> M(bool cached)
@@ -751,6 +935,8 @@ public sealed class HttpClientPerCallAnalyzerTests
         """, """
         class C
         {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
             async Task<int> M(bool cached)
             {
                 if (cached)
@@ -759,9 +945,8 @@ public sealed class HttpClientPerCallAnalyzerTests
                     return text.Length;
                 }
 
-                using (var client = [|new HttpClient()|])
                 {
-                    var text = await client.GetStringAsync("http://localhost/");
+                    var text = await s_httpClient.GetStringAsync("http://localhost/");
                     return text.Length;
                 }
             }
