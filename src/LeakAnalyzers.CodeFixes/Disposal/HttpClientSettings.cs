@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using LeakAnalyzers.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
@@ -224,12 +225,9 @@ internal sealed class HttpClientSettings
         }
     }
 
-    /// <summary><c>Timeout.InfiniteTimeSpan</c>, written short where <c>System.Threading</c> is imported so that shared fields compare equal as text.</summary>
-    private ExpressionSyntax InfiniteTimeout()
-    {
-        var imported = _model.LookupNamespacesAndTypes(_position, name: "Timeout").Any(type => type.ToDisplayString() == "System.Threading.Timeout");
-        return ParseExpression(imported ? "Timeout.InfiniteTimeSpan" : "global::System.Threading.Timeout.InfiniteTimeSpan");
-    }
+    /// <summary><c>Timeout.InfiniteTimeSpan</c>, written as the file sees it so that shared fields compare equal as text.</summary>
+    private ExpressionSyntax InfiniteTimeout() =>
+        ParseExpression(TypeNames.AsSeenAt(_model, _position, "System.Threading.Timeout") + ".InfiniteTimeSpan");
 
     private static bool IsDefaultHeadersOf(ExpressionSyntax expression, string local) =>
         expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DefaultRequestHeaders", Expression: IdentifierNameSyntax target } &&

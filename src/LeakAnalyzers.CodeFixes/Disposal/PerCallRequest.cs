@@ -54,6 +54,7 @@ internal sealed class PerCallRequest
     private readonly SyntaxAnnotation _mark = new();
     private readonly SyntaxAnnotation _statementMark = new();
     private readonly HttpClientSettings _settings;
+    private readonly SemanticModel _model;
     private readonly string _method;
     private readonly ISet<int> _tokenArguments;
     private readonly (int ReplacedIndex, string? Name)? _tokenSlot;
@@ -63,6 +64,7 @@ internal sealed class PerCallRequest
     private PerCallRequest(
         InvocationExpressionSyntax call,
         HttpClientSettings settings,
+        SemanticModel model,
         string method,
         ISet<int> tokenArguments,
         (int ReplacedIndex, string? Name)? tokenSlot,
@@ -73,6 +75,7 @@ internal sealed class PerCallRequest
     {
         Call = call;
         _settings = settings;
+        _model = model;
         _method = method;
         _tokenArguments = tokenArguments;
         _tokenSlot = tokenSlot;
@@ -117,8 +120,11 @@ internal sealed class PerCallRequest
             .Select(argument => argument.Syntax is ArgumentSyntax syntax ? arguments.IndexOf(syntax) : -1));
 
         // The request URI (a string or Uri first parameter) is what a base address resolves and a request is built for.
+        // The request URI (a string or Uri first parameter) is what a base address resolves and a request is built for;
+        // a prepared request (SendAsync(request)) gets its URI resolved before it is sent, as HttpClient does.
+        var preparesRequest = !settings.HasPerCallHeaders && settings.PerCallBaseAddress is not null && SendsRequestLocal(operation);
         var needsUri = settings.HasPerCallHeaders || settings.PerCallBaseAddress is not null;
-        if (needsUri && (arguments.Count == 0 || !TakesRequestUriFirst(operation.TargetMethod)))
+        if (needsUri && !preparesRequest && (arguments.Count == 0 || !TakesRequestUriFirst(operation.TargetMethod)))
         {
             return null;
         }
@@ -147,7 +153,7 @@ internal sealed class PerCallRequest
         }
 
         var readsContent = ContentReaders.ContainsKey(method);
-        var needsStatements = settings.HasPerCallHeaders && (readsContent || settings.HasMixedPerCallHeaders);
+        var needsStatements = preparesRequest || (settings.HasPerCallHeaders && (readsContent || settings.HasMixedPerCallHeaders));
         if (settings.HasPerCallHeaders && !ResponseVerbs.ContainsKey(method) && !readsContent)
         {
             return null;
@@ -155,7 +161,7 @@ internal sealed class PerCallRequest
 
         if (!needsStatements)
         {
-            return new PerCallRequest(call, settings, method, tokenArguments, tokenSlot, passedToken, statement: null, requestName: null, responseName: null);
+            return new PerCallRequest(call, settings, model, method, tokenArguments, tokenSlot, passedToken, statement: null, requestName: null, responseName: null);
         }
 
         // Statements go before the one that awaits the call: it must be awaited directly, as a whole statement of a block.
@@ -170,9 +176,9 @@ internal sealed class PerCallRequest
             return null;
         }
 
-        var requestName = Unique("request", statement, takenNames, model);
-        var responseName = readsContent ? Unique("response", statement, takenNames, model) : null;
-        return new PerCallRequest(call, settings, method, tokenArguments, tokenSlot, passedToken, statement, requestName, responseName);
+        var requestName = preparesRequest ? null : Unique("request", statement, takenNames, model);
+        var responseName = readsContent && !preparesRequest ? Unique("response", statement, takenNames, model) : null;
+        return new PerCallRequest(call, settings, model, method, tokenArguments, tokenSlot, passedToken, statement, requestName, responseName);
     }
 
     /// <summary>The marked node, rewritten: the call itself, or its statement preceded by the request's statements.</summary>
@@ -213,9 +219,14 @@ internal sealed class PerCallRequest
     private IEnumerable<StatementSyntax> RequestStatements(StatementSyntax statement, InvocationExpressionSyntax call)
     {
         var arguments = call.ArgumentList.Arguments;
-        var newLine = Layout.NewLineOf(statement);
-        var indentation = Layout.Indentation(statement);
         var statements = new List<string>();
+        if (_requestName is null)
+        {
+            var sent = arguments[0].Expression.WithoutTrivia();
+            statements.Add($"{sent}.RequestUri = {sent}.RequestUri is null ? {_settings.PerCallBaseAddress} : new {Type("System.Uri")}({_settings.PerCallBaseAddress}, {sent}.RequestUri);");
+            return Prepended(statement, statements, statement.ReplaceNode(statement.DescendantNodes().OfType<InvocationExpressionSyntax>().First(node => node.HasAnnotation(_mark)), call));
+        }
+
         var hasContent = ResponseVerbs.TryGetValue(_method, out var verb) && verb.HasContent;
         var request = NewRequest(verb.Method ?? "Get", RequestUri(arguments[0]), hasContent ? arguments[1].Expression : null, headersInInitializer: !_settings.HasMixedPerCallHeaders);
 
@@ -233,7 +244,7 @@ internal sealed class PerCallRequest
             var sendArguments = new List<string> { _requestName! };
             if (reader.Streams || _method == "GetFromJsonAsync")
             {
-                sendArguments.Add("global::System.Net.Http.HttpCompletionOption.ResponseHeadersRead");
+                sendArguments.Add($"{Type("System.Net.Http.HttpCompletionOption")}.ResponseHeadersRead");
             }
 
             sendArguments.AddRange(tokens.Select(argument => argument.ToString()));
@@ -256,12 +267,26 @@ internal sealed class PerCallRequest
                 Send(call, Argument(IdentifierName(_requestName!)), arguments.Skip(hasContent ? 2 : 1)));
         }
 
-        var added = statements.Select((text, index) => (StatementSyntax)ParseStatement(text)
-            .WithLeadingTrivia(index == 0 ? statement.GetLeadingTrivia() : indentation)
+        return Prepended(statement, statements, rewritten);
+    }
+
+    /// <summary><paramref name="added"/> in front of the rewritten statement, which keeps the original's comments and blank lines above them.</summary>
+    private static IEnumerable<StatementSyntax> Prepended(StatementSyntax original, IEnumerable<string> added, StatementSyntax rewritten)
+    {
+        var indentation = Layout.Indentation(original);
+        var newLine = Layout.NewLineOf(original);
+        var statements = added.Select((text, index) => ParseStatement(text)
+            .WithLeadingTrivia(index == 0 ? original.GetLeadingTrivia() : indentation)
             .WithTrailingTrivia(EndOfLine(newLine))
             .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation, Simplifier.AddImportsAnnotation));
-        return added.Concat(new[] { rewritten.WithLeadingTrivia(indentation) });
+        return statements.Concat(new[] { rewritten.WithLeadingTrivia(indentation) });
     }
+
+    /// <summary><c>SendAsync(request, ...)</c> or <c>Send(request, ...)</c> with a local or parameter: its URI can be resolved before the call.</summary>
+    private static bool SendsRequestLocal(IInvocationOperation operation) =>
+        operation.TargetMethod.Name is "SendAsync" or "Send" &&
+        operation.Arguments.FirstOrDefault(argument => argument.Parameter?.Ordinal == 0) is { Value: ILocalReferenceOperation or IParameterReferenceOperation } request &&
+        request.Parameter!.Type.ToDisplayString() == "System.Net.Http.HttpRequestMessage";
 
     /// <summary>The call with the timeout's token in place of the token it passed, or added.</summary>
     private InvocationExpressionSyntax WithTimeoutToken(InvocationExpressionSyntax call)
@@ -282,6 +307,8 @@ internal sealed class PerCallRequest
         var argument = slot.Name is null ? Argument(token) : Argument(NameColon(IdentifierName(slot.Name)), default, token);
         return call.WithArgumentList(call.ArgumentList.WithArguments(arguments.Add(argument)));
     }
+
+    private string Type(string fullName) => TypeNames.AsSeenAt(_model, Call.SpanStart, fullName);
 
     private static InvocationExpressionSyntax Send(InvocationExpressionSyntax call, ArgumentSyntax request, IEnumerable<ArgumentSyntax> rest)
     {
@@ -309,14 +336,14 @@ internal sealed class PerCallRequest
         }
 
         var initializer = members.Count == 0 ? string.Empty : $" {{ {string.Join(", ", members)} }}";
-        return $"new global::System.Net.Http.HttpRequestMessage(global::System.Net.Http.HttpMethod.{method}, {uri.ToFullString()}){initializer}";
+        return $"new {Type("System.Net.Http.HttpRequestMessage")}({Type("System.Net.Http.HttpMethod")}.{method}, {uri.ToFullString()}){initializer}";
     }
 
     private ExpressionSyntax RequestUri(ArgumentSyntax argument)
     {
         var uri = argument.Expression.WithoutTrivia();
         return _settings.PerCallBaseAddress is { } baseAddress
-            ? ParseExpression($"new global::System.Uri({baseAddress}, {uri})").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
+            ? ParseExpression($"new {Type("System.Uri")}({baseAddress}, {uri})").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
             : uri;
     }
 

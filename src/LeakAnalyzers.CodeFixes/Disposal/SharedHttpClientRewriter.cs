@@ -312,10 +312,7 @@ internal static class SharedHttpClientRewriter
             name = "cts" + suffix;
         }
 
-        // Named as the file sees it: System.Threading is often a global using of another file, which adding imports does not see.
-        var sourceType = model.LookupNamespacesAndTypes(declaration.SpanStart, name: "CancellationTokenSource").Any(type => type.ToDisplayString() == "System.Threading.CancellationTokenSource")
-            ? "CancellationTokenSource"
-            : "global::System.Threading.CancellationTokenSource";
+        var sourceType = TypeNames.AsSeenAt(model, declaration.SpanStart, "System.Threading.CancellationTokenSource");
         var linked = request.PassedToken?.ToString() ?? TokenParameterInScope(declaration, model, cancellationToken);
         var source = linked is null
             ? new[] { $"using var {name} = new {sourceType}({timeout});" }

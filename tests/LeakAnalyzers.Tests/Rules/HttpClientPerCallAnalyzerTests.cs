@@ -738,25 +738,84 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
-    public Task A_per_call_base_address_with_a_prepared_request_is_not_fixed_yet() => VerifyFix.CodeFixAsync("""
+    public Task A_per_call_base_address_resolves_a_prepared_request_before_it_is_sent() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
             {
                 using var client = [|new HttpClient { BaseAddress = baseAddress }|];
+                // Sent as given.
                 return await client.SendAsync(request);
+            }
+
+            async Task<string> SendWithPerCallBaseAndToken(Uri baseAddress, CancellationToken cancellationToken)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "orders");
+                using var client = [|new HttpClient()|];
+                client.BaseAddress = baseAddress;
+                using var response = await client.SendAsync(request, cancellationToken);
+                return await response.Content.ReadAsStringAsync(cancellationToken);
             }
         }
         """, """
         class C
         {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
             async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
             {
-                using var client = [|new HttpClient { BaseAddress = baseAddress }|];
-                return await client.SendAsync(request);
+                // Sent as given.
+                request.RequestUri = request.RequestUri is null ? baseAddress : new Uri(baseAddress, request.RequestUri);
+                return await s_httpClient.SendAsync(request);
+            }
+
+            async Task<string> SendWithPerCallBaseAndToken(Uri baseAddress, CancellationToken cancellationToken)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "orders");
+                request.RequestUri = request.RequestUri is null ? baseAddress : new Uri(baseAddress, request.RequestUri);
+                using var response = await s_httpClient.SendAsync(request, cancellationToken);
+                return await response.Content.ReadAsStringAsync(cancellationToken);
             }
         }
         """);
+
+    [Fact]
+    public Task Per_call_forms_add_the_imports_they_need() => VerifyFix.CodeFixAsync("""
+        namespace Shop
+        {
+            class C
+            {
+                async System.Threading.Tasks.Task<string> Text(string token, System.TimeSpan timeout)
+                {
+                    using var client = [|new System.Net.Http.HttpClient()|];
+                    client.Timeout = timeout;
+                    client.DefaultRequestHeaders.Add("X-Token", token);
+                    return await client.GetStringAsync("http://localhost/");
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Net.Http;
+        using System.Threading;
+
+        namespace Shop
+        {
+            class C
+            {
+                private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+                async System.Threading.Tasks.Task<string> Text(string token, System.TimeSpan timeout)
+                {
+                    using var cts = new CancellationTokenSource(timeout);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                    using var response = await s_httpClient.SendAsync(request, cts.Token);
+                    response.EnsureSuccessStatusCode();
+                    return await response.Content.ReadAsStringAsync(cts.Token);
+                }
+            }
+        }
+        """, test => test.LanguageVersion = LanguageVersion.CSharp9);
 
     [Fact]
     public Task No_fix_for_a_handler_that_comes_from_the_caller() => VerifyFix.CodeFixAsync("""
