@@ -818,6 +818,63 @@ public sealed class HttpClientPerCallAnalyzerTests
         """, test => test.LanguageVersion = LanguageVersion.CSharp9);
 
     [Fact]
+    public Task Clients_created_in_constructors_of_per_request_types_are_shared() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Mvc;
+
+        public class OrdersController : ControllerBase
+        {
+            private readonly Task<string> _banner;
+
+            public OrdersController(IConfiguration configuration)
+            {
+                using var client = [|new HttpClient()|];
+                client.BaseAddress = configuration.BannerService;
+                _banner = client.GetStringAsync("banner");
+            }
+        }
+
+        public class IConfiguration
+        {
+            public Uri BannerService { get; } = new("http://banner.local/");
+        }
+
+        public class GetOrderHandler
+        {
+            private readonly Task<string> _order;
+
+            public GetOrderHandler(string id, CancellationToken cancellationToken) =>
+                _order = [|new HttpClient()|].GetStringAsync("http://orders.local/" + id, cancellationToken);
+        }
+        """, """
+        using Microsoft.AspNetCore.Mvc;
+
+        public class OrdersController : ControllerBase
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private readonly Task<string> _banner;
+
+            public OrdersController(IConfiguration configuration)
+            {
+                _banner = s_httpClient.GetStringAsync(new Uri(configuration.BannerService, "banner"));
+            }
+        }
+
+        public class IConfiguration
+        {
+            public Uri BannerService { get; } = new("http://banner.local/");
+        }
+
+        public class GetOrderHandler
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private readonly Task<string> _order;
+
+            public GetOrderHandler(string id, CancellationToken cancellationToken) =>
+                _order = s_httpClient.GetStringAsync("http://orders.local/" + id, cancellationToken);
+        }
+        """);
+
+    [Fact]
     public Task No_fix_for_a_handler_that_comes_from_the_caller() => VerifyFix.CodeFixAsync("""
         class C
         {
