@@ -218,7 +218,7 @@ internal sealed class HttpClientSettings
                 PerCallBaseAddress = value.WithoutTrivia();
                 return true;
             case "Timeout" when PerCallTimeout is null && _shared.All(setting => setting.Property != "Timeout"):
-                PerCallTimeout = value.WithoutTrivia();
+                PerCallTimeout = value;
                 return true;
             default:
                 return false;
@@ -233,10 +233,14 @@ internal sealed class HttpClientSettings
         expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DefaultRequestHeaders", Expression: IdentifierNameSyntax target } &&
         target.Identifier.ValueText == local;
 
-    /// <summary>Locals, parameters, members and <c>new Uri(...)</c> of them: read again at each request, they give the same value.</summary>
-    private bool IsReadTwiceSafely(ExpressionSyntax expression) =>
+    /// <summary>
+    /// Locals, parameters, members, <c>new Uri(...)</c> and <c>TimeSpan.FromSeconds(...)</c> of them: read again at
+    /// each request, they give the same value.
+    /// </summary>
+    public bool IsReadTwiceSafely(ExpressionSyntax expression) =>
         expression.DescendantNodesAndSelf().All(node => node is IdentifierNameSyntax or MemberAccessExpressionSyntax or ArgumentListSyntax or ArgumentSyntax or LiteralExpressionSyntax or ThisExpressionSyntax or PredefinedTypeSyntax ||
-            (node is ObjectCreationExpressionSyntax creation && _model.GetTypeInfo(creation, _cancellationToken).Type?.ToDisplayString() == "System.Uri"));
+            (node is ObjectCreationExpressionSyntax creation && _model.GetTypeInfo(creation, _cancellationToken).Type?.ToDisplayString() == "System.Uri") ||
+            (node is InvocationExpressionSyntax invocation && _model.GetSymbolInfo(invocation, _cancellationToken).Symbol is IMethodSymbol { IsStatic: true } factory && factory.ContainingType.ToDisplayString() == "System.TimeSpan"));
 
     /// <summary>An expression that means the same in a static field initializer: no locals, parameters or instance members.</summary>
     public bool IsIndependentOfTheCall(ExpressionSyntax expression)

@@ -60,6 +60,10 @@ internal sealed class PerCallRequest
     private readonly (int ReplacedIndex, string? Name)? _tokenSlot;
     private readonly string? _requestName;
     private readonly string? _responseName;
+    private readonly bool _needsStatements;
+
+    /// <summary><c>(false)</c> when the call was awaited with <c>ConfigureAwait(false)</c>: the new await does the same.</summary>
+    private readonly string? _configureAwait;
 
     private PerCallRequest(
         InvocationExpressionSyntax call,
@@ -69,10 +73,13 @@ internal sealed class PerCallRequest
         ISet<int> tokenArguments,
         (int ReplacedIndex, string? Name)? tokenSlot,
         ExpressionSyntax? passedToken,
-        StatementSyntax? statement,
+        bool needsStatements,
+        StatementSyntax? awaitingStatement,
         string? requestName,
-        string? responseName)
+        string? responseName,
+        string? configureAwait = null)
     {
+        _configureAwait = configureAwait;
         Call = call;
         _settings = settings;
         _model = model;
@@ -80,15 +87,22 @@ internal sealed class PerCallRequest
         _tokenArguments = tokenArguments;
         _tokenSlot = tokenSlot;
         PassedToken = passedToken;
-        Statement = statement;
+        _needsStatements = needsStatements;
+        AwaitingStatement = awaitingStatement;
         _requestName = requestName;
         _responseName = responseName;
     }
 
     public InvocationExpressionSyntax Call { get; }
 
+    /// <summary>The statement that awaits the call as a whole (in a block), if it does: statements can go before it.</summary>
+    public StatementSyntax? AwaitingStatement { get; }
+
     /// <summary>The statement that holds the call, when the rewrite adds statements before it; otherwise null.</summary>
-    public StatementSyntax? Statement { get; }
+    public StatementSyntax? Statement => _needsStatements || TimeoutSource is not null ? AwaitingStatement : null;
+
+    /// <summary>The per-call timeout's source, declared right before this call's statement (a client that makes several calls).</summary>
+    public IReadOnlyList<string>? TimeoutSource { get; set; }
 
     /// <summary>The token the call already receives (not <c>default</c>): a per-call timeout is linked to it.</summary>
     public ExpressionSyntax? PassedToken { get; }
@@ -119,7 +133,6 @@ internal sealed class PerCallRequest
             .Where(argument => argument.ArgumentKind == ArgumentKind.Explicit && argument.Parameter is { } parameter && types.IsToken(parameter.Type))
             .Select(argument => argument.Syntax is ArgumentSyntax syntax ? arguments.IndexOf(syntax) : -1));
 
-        // The request URI (a string or Uri first parameter) is what a base address resolves and a request is built for.
         // The request URI (a string or Uri first parameter) is what a base address resolves and a request is built for;
         // a prepared request (SendAsync(request)) gets its URI resolved before it is sent, as HttpClient does.
         var preparesRequest = !settings.HasPerCallHeaders && settings.PerCallBaseAddress is not null && SendsRequestLocal(operation);
@@ -159,39 +172,42 @@ internal sealed class PerCallRequest
             return null;
         }
 
+        var statement = StatementAwaiting(call, out var configureAwait);
+        if (statement is not { Parent: BlockSyntax } || !CancellationRewriter.UsingDeclarationsAllowed(call.SyntaxTree))
+        {
+            statement = null;
+        }
+
         if (!needsStatements)
         {
-            return new PerCallRequest(call, settings, model, method, tokenArguments, tokenSlot, passedToken, statement: null, requestName: null, responseName: null);
+            return new PerCallRequest(call, settings, model, method, tokenArguments, tokenSlot, passedToken, needsStatements, statement, requestName: null, responseName: null, configureAwait?.WithoutTrivia().ToString());
         }
 
         // Statements go before the one that awaits the call: it must be awaited directly, as a whole statement of a block.
-        if (method == "GetFromJsonAsync" && call.Expression is not MemberAccessExpressionSyntax { Name: GenericNameSyntax })
-        {
-            return null;
-        }
-
-        var statement = AwaitingStatement(call);
-        if (statement is not { Parent: BlockSyntax } || !CancellationRewriter.UsingDeclarationsAllowed(call.SyntaxTree))
+        if (statement is null || (method == "GetFromJsonAsync" && call.Expression is not MemberAccessExpressionSyntax { Name: GenericNameSyntax }))
         {
             return null;
         }
 
         var requestName = preparesRequest ? null : Unique("request", statement, takenNames, model);
         var responseName = readsContent && !preparesRequest ? Unique("response", statement, takenNames, model) : null;
-        return new PerCallRequest(call, settings, model, method, tokenArguments, tokenSlot, passedToken, statement, requestName, responseName);
+        return new PerCallRequest(call, settings, model, method, tokenArguments, tokenSlot, passedToken, needsStatements, statement, requestName, responseName, configureAwait?.WithoutTrivia().ToString());
     }
 
-    /// <summary>The marked node, rewritten: the call itself, or its statement preceded by the request's statements.</summary>
+    /// <summary>The marked node, rewritten: the call itself, or its statement preceded by the request's (and the timeout's) statements.</summary>
     public IEnumerable<SyntaxNode> Rewrite(SyntaxNode marked)
     {
-        if (Statement is null)
+        if (marked is InvocationExpressionSyntax call)
         {
-            return new[] { RewriteCall(WithTimeoutToken((InvocationExpressionSyntax)marked)) };
+            return new[] { RewriteCall(WithTimeoutToken(call)) };
         }
 
         var statement = (StatementSyntax)marked;
-        var call = statement.DescendantNodes().OfType<InvocationExpressionSyntax>().First(node => node.HasAnnotation(_mark));
-        return RequestStatements(statement, WithTimeoutToken(call));
+        var original = statement.DescendantNodes().OfType<InvocationExpressionSyntax>().First(node => node.HasAnnotation(_mark));
+        var (added, rewritten) = _needsStatements
+            ? RequestStatements(statement, original, WithTimeoutToken(original))
+            : (new List<string>(), statement.ReplaceNode(original, RewriteCall(WithTimeoutToken(original))));
+        return Prepended(statement, (TimeoutSource ?? Array.Empty<string>()).Concat(added), rewritten);
     }
 
     /// <summary>Per-call base address and headers on a call that returns the response: one expression.</summary>
@@ -216,7 +232,7 @@ internal sealed class PerCallRequest
     /// <c>SendAsync(request)</c>, or <c>using var response = await SendAsync(request)</c>,
     /// <c>response.EnsureSuccessStatusCode();</c> and the statement reading <c>response.Content</c>.
     /// </summary>
-    private IEnumerable<StatementSyntax> RequestStatements(StatementSyntax statement, InvocationExpressionSyntax call)
+    private (List<string> Added, StatementSyntax Rewritten) RequestStatements(StatementSyntax statement, InvocationExpressionSyntax original, InvocationExpressionSyntax call)
     {
         var arguments = call.ArgumentList.Arguments;
         var statements = new List<string>();
@@ -224,7 +240,7 @@ internal sealed class PerCallRequest
         {
             var sent = arguments[0].Expression.WithoutTrivia();
             statements.Add($"{sent}.RequestUri = {sent}.RequestUri is null ? {_settings.PerCallBaseAddress} : new {Type("System.Uri")}({_settings.PerCallBaseAddress}, {sent}.RequestUri);");
-            return Prepended(statement, statements, statement.ReplaceNode(statement.DescendantNodes().OfType<InvocationExpressionSyntax>().First(node => node.HasAnnotation(_mark)), call));
+            return (statements, statement.ReplaceNode(original, call));
         }
 
         var hasContent = ResponseVerbs.TryGetValue(_method, out var verb) && verb.HasContent;
@@ -249,7 +265,7 @@ internal sealed class PerCallRequest
 
             sendArguments.AddRange(tokens.Select(argument => argument.ToString()));
             var client = ((MemberAccessExpressionSyntax)call.Expression).Expression.WithoutTrivia();
-            statements.Add($"{(reader.Streams ? string.Empty : "using ")}var {_responseName} = await {client}.SendAsync({string.Join(", ", sendArguments)});");
+            statements.Add($"{(reader.Streams ? string.Empty : "using ")}var {_responseName} = await {client}.SendAsync({string.Join(", ", sendArguments)}){(_configureAwait is null ? string.Empty : ".ConfigureAwait" + _configureAwait)};");
             statements.Add($"{_responseName}.EnsureSuccessStatusCode();");
 
             // GetFromJsonAsync<T>(uri, options, token) reads with ReadFromJsonAsync<T>(options, token).
@@ -258,16 +274,14 @@ internal sealed class PerCallRequest
                 : reader.Reader;
             var readArguments = arguments.Skip(1).Select(argument => argument.WithoutTrivia().ToString());
             var read = ParseExpression($"{_responseName}.Content.{readerName}({string.Join(", ", readArguments)})");
-            rewritten = statement.ReplaceNode(statement.DescendantNodes().OfType<InvocationExpressionSyntax>().First(node => node.HasAnnotation(_mark)), read.WithTriviaFrom(call));
+            rewritten = statement.ReplaceNode(original, read.WithTriviaFrom(call));
         }
         else
         {
-            rewritten = statement.ReplaceNode(
-                statement.DescendantNodes().OfType<InvocationExpressionSyntax>().First(node => node.HasAnnotation(_mark)),
-                Send(call, Argument(IdentifierName(_requestName!)), arguments.Skip(hasContent ? 2 : 1)));
+            rewritten = statement.ReplaceNode(original, Send(call, Argument(IdentifierName(_requestName!)), arguments.Skip(hasContent ? 2 : 1)));
         }
 
-        return Prepended(statement, statements, rewritten);
+        return (statements, rewritten);
     }
 
     /// <summary><paramref name="added"/> in front of the rewritten statement, which keeps the original's comments and blank lines above them.</summary>
@@ -347,9 +361,21 @@ internal sealed class PerCallRequest
             : uri;
     }
 
-    /// <summary><c>return await call;</c>, <c>var x = await call;</c>, <c>x = await call;</c> or <c>await call;</c>.</summary>
-    private static StatementSyntax? AwaitingStatement(InvocationExpressionSyntax call) =>
-        call.Parent is AwaitExpressionSyntax awaited
+    /// <summary>
+    /// <c>return await call;</c>, <c>var x = await call;</c>, <c>x = await call;</c> or <c>await call;</c>, also with
+    /// <c>call.ConfigureAwait(...)</c>, whose argument the new awaits repeat.
+    /// </summary>
+    private static StatementSyntax? StatementAwaiting(InvocationExpressionSyntax call, out ArgumentListSyntax? configureAwait)
+    {
+        configureAwait = null;
+        ExpressionSyntax awaitedExpression = call;
+        if (call.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured } access && access.Expression == call)
+        {
+            configureAwait = configured.ArgumentList;
+            awaitedExpression = configured;
+        }
+
+        return awaitedExpression.Parent is AwaitExpressionSyntax awaited
             ? awaited.Parent switch
             {
                 ReturnStatementSyntax statement => statement,
@@ -359,6 +385,7 @@ internal sealed class PerCallRequest
                 _ => null,
             }
             : null;
+    }
 
     /// <summary>The call's first parameter is the request URI (string or Uri).</summary>
     private static bool TakesRequestUriFirst(IMethodSymbol method) =>
@@ -371,7 +398,8 @@ internal sealed class PerCallRequest
         token is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression } or DefaultExpressionSyntax ||
         (model.GetSymbolInfo(token, cancellationToken).Symbol is IPropertySymbol { Name: "None" } none && none.ContainingType.ToDisplayString() == "System.Threading.CancellationToken");
 
-    private static string Unique(string preferred, StatementSyntax position, ISet<string> takenNames, SemanticModel model)
+    /// <summary>A local name free in the member and not yet taken by this fix.</summary>
+    public static string Unique(string preferred, StatementSyntax position, ISet<string> takenNames, SemanticModel model)
     {
         var name = LocalNames.Unique(preferred, position, model);
         for (var suffix = 2; takenNames.Contains(name) || LocalNames.Unique(name, position, model) != name; suffix++)

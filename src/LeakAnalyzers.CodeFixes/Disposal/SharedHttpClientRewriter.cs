@@ -290,41 +290,62 @@ internal static class SharedHttpClientRewriter
             return true;
         }
 
-        return PlanTimeoutSource(settings.PerCallTimeout, declarationStatement, edits, model, cancellationToken);
+        return PlanTimeoutSource(settings.PerCallTimeout, settings, declarationStatement, edits, model, cancellationToken);
     }
 
     /// <summary>
-    /// A per-call timeout: the client's declaration becomes <c>using var cts = new CancellationTokenSource(timeout);</c>
-    /// (linked to the token the call receives, or to one in scope), and the call gets <c>cts.Token</c>. The client's
-    /// timeout bounded each call on its own, so this is offered only for a client that makes one call.
+    /// A per-call timeout: a client that makes one call has its declaration replaced by
+    /// <c>using var cts = new CancellationTokenSource(timeout);</c> (linked to the token the call receives, or to
+    /// one in scope), and the call gets <c>cts.Token</c>. The client's timeout bounded each call on its own, so a
+    /// client that makes several calls gets one source per call, right before the statement that awaits it.
     /// </summary>
-    private static bool PlanTimeoutSource(ExpressionSyntax timeout, LocalDeclarationStatementSyntax? declaration, SharedHttpClientEdits edits, SemanticModel model, CancellationToken cancellationToken)
+    private static bool PlanTimeoutSource(ExpressionSyntax timeout, HttpClientSettings settings, LocalDeclarationStatementSyntax? declaration, SharedHttpClientEdits edits, SemanticModel model, CancellationToken cancellationToken)
     {
-        if (declaration is null || edits.Requests.Count != 1 || !CancellationRewriter.UsingDeclarationsAllowed(declaration.SyntaxTree))
+        if (declaration is null || edits.Requests.Count == 0 || !CancellationRewriter.UsingDeclarationsAllowed(declaration.SyntaxTree))
         {
             return false;
         }
 
-        var request = edits.Requests[0];
-        var name = LocalNames.Unique("cts", declaration, model);
-        for (var suffix = 2; edits.TakenNames.Contains(name); suffix++)
+        var sourceType = TypeNames.AsSeenAt(model, declaration.SpanStart, "System.Threading.CancellationTokenSource");
+        if (edits.Requests.Count == 1)
         {
-            name = "cts" + suffix;
+            var request = edits.Requests[0];
+            var source = DeclareSource(request, declaration, sourceType, timeout, edits, model, cancellationToken);
+            var newLine = Layout.NewLineOf(declaration);
+            var indentation = Layout.Indentation(declaration);
+            edits.TimeoutSource = (declaration, source.Select(text => (StatementSyntax)ParseStatement(text)
+                .WithLeadingTrivia(indentation)
+                .WithTrailingTrivia(EndOfLine(newLine))
+                .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation, Simplifier.AddImportsAnnotation)).ToList());
+            return true;
         }
 
-        var sourceType = TypeNames.AsSeenAt(model, declaration.SpanStart, "System.Threading.CancellationTokenSource");
-        var linked = request.PassedToken?.ToString() ?? TokenParameterInScope(declaration, model, cancellationToken);
-        var source = linked is null
+        // Each call starts its own timer where it is awaited, so the timeout is read there: it must read the same.
+        if (!settings.IsReadTwiceSafely(timeout) ||
+            edits.Requests.Any(request => request.AwaitingStatement is null) ||
+            edits.Requests.Select(request => request.AwaitingStatement).Distinct().Count() != edits.Requests.Count)
+        {
+            return false;
+        }
+
+        foreach (var request in edits.Requests)
+        {
+            request.TimeoutSource = DeclareSource(request, request.AwaitingStatement!, sourceType, timeout, edits, model, cancellationToken);
+        }
+
+        edits.Remove.Add(declaration);
+        return true;
+    }
+
+    /// <summary><c>using var cts = new CancellationTokenSource(timeout);</c>, or linked to the call's token or one in scope; the call gets <c>cts.Token</c>.</summary>
+    private static string[] DeclareSource(PerCallRequest request, StatementSyntax position, string sourceType, ExpressionSyntax timeout, SharedHttpClientEdits edits, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var name = PerCallRequest.Unique("cts", position, edits.TakenNames, model);
+        request.TimeoutToken = name + ".Token";
+        var linked = request.PassedToken?.ToString() ?? TokenParameterInScope(position, model, cancellationToken);
+        return linked is null
             ? new[] { $"using var {name} = new {sourceType}({timeout});" }
             : new[] { $"using var {name} = {sourceType}.CreateLinkedTokenSource({linked});", $"{name}.CancelAfter({timeout});" };
-        var newLine = Layout.NewLineOf(declaration);
-        var indentation = Layout.Indentation(declaration);
-        edits.TimeoutSource = (declaration, source.Select(text => (StatementSyntax)ParseStatement(text)
-            .WithLeadingTrivia(indentation)
-            .WithTrailingTrivia(EndOfLine(newLine))
-            .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation, Simplifier.AddImportsAnnotation)).ToList());
-        request.TimeoutToken = name + ".Token";
-        return true;
     }
 
     /// <summary>A <c>CancellationToken</c> parameter of the function that creates the client, or of one around it that it can capture.</summary>

@@ -587,7 +587,40 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
-    public Task A_per_call_timeout_is_not_moved_onto_a_client_that_makes_several_calls() => VerifyFix.CodeFixAsync("""
+    public Task A_client_that_makes_several_calls_gets_a_token_source_per_call() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> Twice(int seconds, string id)
+            {
+                using var client = [|new HttpClient()|];
+                client.Timeout = TimeSpan.FromSeconds(seconds);
+                client.DefaultRequestHeaders.Add("X-Id", id);
+                var order = await client.GetStringAsync("http://localhost/order").ConfigureAwait(false);
+                using var response = await client.GetAsync("http://localhost/total").ConfigureAwait(false);
+                return order + response.StatusCode;
+            }
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+            async Task<string> Twice(int seconds, string id)
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/order") { Headers = { { "X-Id", id } } };
+                using var response2 = await s_httpClient.SendAsync(request, cts.Token).ConfigureAwait(false);
+                response2.EnsureSuccessStatusCode();
+                var order = await response2.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+                using var cts2 = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+                using var response = await s_httpClient.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://localhost/total") { Headers = { { "X-Id", id } } }, cts2.Token).ConfigureAwait(false);
+                return order + response.StatusCode;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_timeout_is_not_moved_onto_calls_awaited_in_one_statement() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<string> Twice(TimeSpan timeout)
