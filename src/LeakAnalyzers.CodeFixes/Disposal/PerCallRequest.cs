@@ -6,7 +6,6 @@ using LeakAnalyzers.Cancellation;
 using LeakAnalyzers.CodeFixes.Cancellation;
 using LeakAnalyzers.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
@@ -135,9 +134,9 @@ internal sealed class PerCallRequest
 
         // The request URI (a string or Uri first parameter) is what a base address resolves and a request is built for;
         // a prepared request (SendAsync(request)) gets its URI resolved before it is sent, as HttpClient does.
-        var preparesRequest = !settings.HasPerCallHeaders && settings.PerCallBaseAddress is not null && SendsRequestLocal(operation);
+        var preparesRequest = !settings.HasPerCallHeaders && settings.PerCallBaseAddress is not null && HttpCallShapes.SendsRequestLocal(operation);
         var needsUri = settings.HasPerCallHeaders || settings.PerCallBaseAddress is not null;
-        if (needsUri && !preparesRequest && (arguments.Count == 0 || !TakesRequestUriFirst(operation.TargetMethod)))
+        if (needsUri && !preparesRequest && (arguments.Count == 0 || !HttpCallShapes.TakesRequestUriFirst(operation.TargetMethod)))
         {
             return null;
         }
@@ -152,7 +151,7 @@ internal sealed class PerCallRequest
             }
 
             var replacedIndex = slot.Replaced?.Syntax is ArgumentSyntax replaced ? arguments.IndexOf(replaced) : -1;
-            if (replacedIndex >= 0 && !IsNoToken(arguments[replacedIndex].Expression, model, cancellationToken))
+            if (replacedIndex >= 0 && !HttpCallShapes.IsNoToken(arguments[replacedIndex].Expression, model, cancellationToken))
             {
                 // Linked where the client was created: the token must read the same there.
                 passedToken = arguments[replacedIndex].Expression;
@@ -172,7 +171,7 @@ internal sealed class PerCallRequest
             return null;
         }
 
-        var statement = StatementAwaiting(call, out var configureAwait);
+        var statement = HttpCallShapes.StatementAwaiting(call, out var configureAwait);
         if (statement is not { Parent: BlockSyntax } || !CancellationRewriter.UsingDeclarationsAllowed(call.SyntaxTree))
         {
             statement = null;
@@ -296,12 +295,6 @@ internal sealed class PerCallRequest
         return statements.Concat(new[] { rewritten.WithLeadingTrivia(indentation) });
     }
 
-    /// <summary><c>SendAsync(request, ...)</c> or <c>Send(request, ...)</c> with a local or parameter: its URI can be resolved before the call.</summary>
-    private static bool SendsRequestLocal(IInvocationOperation operation) =>
-        operation.TargetMethod.Name is "SendAsync" or "Send" &&
-        operation.Arguments.FirstOrDefault(argument => argument.Parameter?.Ordinal == 0) is { Value: ILocalReferenceOperation or IParameterReferenceOperation } request &&
-        request.Parameter!.Type.ToDisplayString() == "System.Net.Http.HttpRequestMessage";
-
     /// <summary>The call with the timeout's token in place of the token it passed, or added.</summary>
     private InvocationExpressionSyntax WithTimeoutToken(InvocationExpressionSyntax call)
     {
@@ -360,43 +353,6 @@ internal sealed class PerCallRequest
             ? ParseExpression($"new {Type("System.Uri")}({baseAddress}, {uri})").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
             : uri;
     }
-
-    /// <summary>
-    /// <c>return await call;</c>, <c>var x = await call;</c>, <c>x = await call;</c> or <c>await call;</c>, also with
-    /// <c>call.ConfigureAwait(...)</c>, whose argument the new awaits repeat.
-    /// </summary>
-    private static StatementSyntax? StatementAwaiting(InvocationExpressionSyntax call, out ArgumentListSyntax? configureAwait)
-    {
-        configureAwait = null;
-        ExpressionSyntax awaitedExpression = call;
-        if (call.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured } access && access.Expression == call)
-        {
-            configureAwait = configured.ArgumentList;
-            awaitedExpression = configured;
-        }
-
-        return awaitedExpression.Parent is AwaitExpressionSyntax awaited
-            ? awaited.Parent switch
-            {
-                ReturnStatementSyntax statement => statement,
-                ExpressionStatementSyntax statement => statement,
-                EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax statement } } } => statement,
-                AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax statement } assignment when assignment.Right == awaited => statement,
-                _ => null,
-            }
-            : null;
-    }
-
-    /// <summary>The call's first parameter is the request URI (string or Uri).</summary>
-    private static bool TakesRequestUriFirst(IMethodSymbol method) =>
-        (method.IsExtensionMethod ? (method.ReducedFrom ?? method).Parameters.Skip(1) : method.Parameters).FirstOrDefault() is { } first &&
-        first.Name.IndexOf("uri", StringComparison.OrdinalIgnoreCase) >= 0 &&
-        first.Type.ToDisplayString() is "string" or "string?" or "System.Uri" or "System.Uri?";
-
-    /// <summary><c>default</c>, <c>default(CancellationToken)</c>, <c>CancellationToken.None</c>: nothing to link.</summary>
-    private static bool IsNoToken(ExpressionSyntax token, SemanticModel model, CancellationToken cancellationToken) =>
-        token is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression } or DefaultExpressionSyntax ||
-        (model.GetSymbolInfo(token, cancellationToken).Symbol is IPropertySymbol { Name: "None" } none && none.ContainingType.ToDisplayString() == "System.Threading.CancellationToken");
 
     /// <summary>A local name free in the member and not yet taken by this fix.</summary>
     public static string Unique(string preferred, StatementSyntax position, ISet<string> takenNames, SemanticModel model)
