@@ -43,6 +43,24 @@ internal static class HttpCallShapes
             : null;
     }
 
+    /// <summary>
+    /// The call is awaited (also through <c>ConfigureAwait</c>) in the function that declares
+    /// <paramref name="declaration"/>: a <c>using</c> source declared there lives until the call ends.
+    /// </summary>
+    public static bool IsAwaitedBeside(InvocationExpressionSyntax call, StatementSyntax declaration)
+    {
+        ExpressionSyntax awaitedExpression = call;
+        if (call.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured } access && access.Expression == call)
+        {
+            awaitedExpression = configured;
+        }
+
+        return awaitedExpression.Parent is AwaitExpressionSyntax && EnclosingFunction(call) == EnclosingFunction(declaration);
+
+        static SyntaxNode? EnclosingFunction(SyntaxNode node) =>
+            node.Ancestors().FirstOrDefault(ancestor => ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax);
+    }
+
     /// <summary>The call's first parameter is the request URI (string or Uri).</summary>
     public static bool TakesRequestUriFirst(IMethodSymbol method) =>
         (method.IsExtensionMethod ? (method.ReducedFrom ?? method).Parameters.Skip(1) : method.Parameters).FirstOrDefault() is { } first &&

@@ -22,7 +22,7 @@ namespace LeakAnalyzers.CodeFixes.Disposal;
 /// <item>per-call headers go onto a hand-built <c>HttpRequestMessage</c> sent with <c>SendAsync</c>: inline for
 /// calls that return the response, as statements (send, <c>EnsureSuccessStatusCode</c>, read the content) for calls
 /// that read it (<c>GetStringAsync</c>, <c>GetFromJsonAsync</c>, ...);</item>
-/// <item>a per-call timeout becomes the token of a <c>CancellationTokenSource</c> (declared by <see cref="SharedHttpClientEdits"/>).</item>
+/// <item>a per-call timeout becomes the token of a <c>CancellationTokenSource</c> (planned by <see cref="PerCallTimeout"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class PerCallRequest
@@ -76,9 +76,8 @@ internal sealed class PerCallRequest
         StatementSyntax? awaitingStatement,
         string? requestName,
         string? responseName,
-        string? configureAwait = null)
+        string? configureAwait)
     {
-        _configureAwait = configureAwait;
         Call = call;
         _settings = settings;
         _model = model;
@@ -90,6 +89,7 @@ internal sealed class PerCallRequest
         AwaitingStatement = awaitingStatement;
         _requestName = requestName;
         _responseName = responseName;
+        _configureAwait = configureAwait;
     }
 
     public InvocationExpressionSyntax Call { get; }
@@ -106,7 +106,7 @@ internal sealed class PerCallRequest
     /// <summary>The token the call already receives (not <c>default</c>): a per-call timeout is linked to it.</summary>
     public ExpressionSyntax? PassedToken { get; }
 
-    /// <summary>The token of the per-call timeout's source, once <see cref="SharedHttpClientEdits"/> has named it.</summary>
+    /// <summary>The token of the per-call timeout's source, once <see cref="PerCallTimeout"/> has named it.</summary>
     public string? TimeoutToken { get; set; }
 
     /// <summary>The nodes to mark in the host before it is rewritten: the call, and its statement when the rewrite adds statements.</summary>

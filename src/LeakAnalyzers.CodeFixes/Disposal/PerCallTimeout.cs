@@ -31,7 +31,8 @@ internal static class PerCallTimeout
         }
 
         var sourceType = TypeNames.AsSeenAt(model, declaration.SpanStart, "System.Threading.CancellationTokenSource");
-        if (edits.Requests.Count == 1)
+        // A task returned (or stored) without being awaited would outlive the source, whose disposal stops its timer.
+        if (edits.Requests.Count == 1 && HttpCallShapes.IsAwaitedBeside(edits.Requests[0].Call, declaration))
         {
             var request = edits.Requests[0];
             var source = DeclareSource(request, declaration, sourceType, timeout, edits, model, cancellationToken);

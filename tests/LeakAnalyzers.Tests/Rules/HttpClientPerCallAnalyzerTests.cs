@@ -641,6 +641,27 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
+    public Task A_per_call_timeout_is_not_moved_onto_a_call_whose_task_is_returned() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            Task<string> Returned(TimeSpan timeout)
+            {
+                var client = [|new HttpClient { Timeout = timeout }|];
+                return client.GetStringAsync("http://localhost/");
+            }
+        }
+        """, """
+        class C
+        {
+            Task<string> Returned(TimeSpan timeout)
+            {
+                var client = [|new HttpClient { Timeout = timeout }|];
+                return client.GetStringAsync("http://localhost/");
+            }
+        }
+        """);
+
+    [Fact]
     public Task A_per_call_header_on_a_call_that_reads_the_content_goes_onto_a_request() => VerifyFix.CodeFixAsync("""
         using System.Net.Http.Json;
 
