@@ -56,10 +56,37 @@ internal static class HttpCallShapes
         }
 
         return awaitedExpression.Parent is AwaitExpressionSyntax && EnclosingFunction(call) == EnclosingFunction(declaration);
-
-        static SyntaxNode? EnclosingFunction(SyntaxNode node) =>
-            node.Ancestors().FirstOrDefault(ancestor => ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax);
     }
+
+    /// <summary>
+    /// <c>return call;</c> as the only return of a method or local function that is not <c>async</c> and returns
+    /// the call's <c>Task&lt;T&gt;</c>/<c>ValueTask&lt;T&gt;</c>: made <c>async</c>, it can await the call
+    /// (<c>return await call;</c>) beside what it declares. Null otherwise.
+    /// </summary>
+    public static SyntaxNode? FunctionToMakeAsync(InvocationExpressionSyntax call, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var function = EnclosingFunction(call);
+        var (modifiers, body) = function switch
+        {
+            MethodDeclarationSyntax method => (method.Modifiers, method.Body),
+            LocalFunctionStatementSyntax local => (local.Modifiers, local.Body),
+            _ => (default, null),
+        };
+        if (call.Parent is not ReturnStatementSyntax || body is null || modifiers.Any(SyntaxKind.AsyncKeyword) || function != EnclosingFunction(declaration) ||
+            body.DescendantNodes(node => node is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).Count(node => node is ReturnStatementSyntax or YieldStatementSyntax) != 1 ||
+            model.GetDeclaredSymbol(function!, cancellationToken) is not IMethodSymbol symbol ||
+            symbol.Parameters.Any(parameter => parameter.RefKind != RefKind.None) ||
+            !SymbolEqualityComparer.Default.Equals(symbol.ReturnType, model.GetTypeInfo(call, cancellationToken).Type) ||
+            symbol.ReturnType.OriginalDefinition.ToDisplayString() is not ("System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>"))
+        {
+            return null;
+        }
+
+        return function;
+    }
+
+    private static SyntaxNode? EnclosingFunction(SyntaxNode node) =>
+        node.Ancestors().FirstOrDefault(ancestor => ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax);
 
     /// <summary>The call's first parameter is the request URI (string or Uri).</summary>
     public static bool TakesRequestUriFirst(IMethodSymbol method) =>

@@ -106,6 +106,9 @@ internal sealed class PerCallRequest
     /// <summary>The token the call already receives (not <c>default</c>): a per-call timeout is linked to it.</summary>
     public ExpressionSyntax? PassedToken { get; }
 
+    /// <summary>The call is returned by a method made <c>async</c>: it is awaited now (<c>return await call;</c>).</summary>
+    public bool AwaitReturnedTask { get; set; }
+
     /// <summary>The token of the per-call timeout's source, once <see cref="PerCallTimeout"/> has named it.</summary>
     public string? TimeoutToken { get; set; }
 
@@ -198,7 +201,8 @@ internal sealed class PerCallRequest
     {
         if (marked is InvocationExpressionSyntax call)
         {
-            return new[] { RewriteCall(WithTimeoutToken(call)) };
+            var rewrittenCall = RewriteCall(WithTimeoutToken(call));
+            return new[] { AwaitReturnedTask ? AwaitExpression(Token(call.GetLeadingTrivia(), Microsoft.CodeAnalysis.CSharp.SyntaxKind.AwaitKeyword, TriviaList(Space)), rewrittenCall.WithoutLeadingTrivia()) : (ExpressionSyntax)rewrittenCall };
         }
 
         var statement = (StatementSyntax)marked;

@@ -31,10 +31,16 @@ internal static class PerCallTimeout
         }
 
         var sourceType = TypeNames.AsSeenAt(model, declaration.SpanStart, "System.Threading.CancellationTokenSource");
-        // A task returned (or stored) without being awaited would outlive the source, whose disposal stops its timer.
-        if (edits.Requests.Count == 1 && HttpCallShapes.IsAwaitedBeside(edits.Requests[0].Call, declaration))
+        // A task returned (or stored) without being awaited would outlive the source, whose disposal stops its timer:
+        // a method that only returns it becomes async and awaits it.
+        var madeAsync = edits.Requests.Count == 1 && !HttpCallShapes.IsAwaitedBeside(edits.Requests[0].Call, declaration)
+            ? HttpCallShapes.FunctionToMakeAsync(edits.Requests[0].Call, declaration, model, cancellationToken)
+            : null;
+        if (edits.Requests.Count == 1 && (madeAsync is not null || HttpCallShapes.IsAwaitedBeside(edits.Requests[0].Call, declaration)))
         {
             var request = edits.Requests[0];
+            request.AwaitReturnedTask = madeAsync is not null;
+            edits.MakeAsync = madeAsync;
             var source = DeclareSource(request, declaration, sourceType, timeout, edits, model, cancellationToken);
             var newLine = Layout.NewLineOf(declaration);
             var indentation = Layout.Indentation(declaration);

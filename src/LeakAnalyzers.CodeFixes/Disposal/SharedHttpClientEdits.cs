@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
@@ -20,6 +21,7 @@ internal sealed class SharedHttpClientEdits
     private readonly SyntaxAnnotation _removeMark = new();
     private readonly SyntaxAnnotation _unwrapMark = new();
     private readonly SyntaxAnnotation _timeoutMark = new();
+    private readonly SyntaxAnnotation _asyncMark = new();
 
     public List<SyntaxNode> Replace { get; } = new();
 
@@ -33,6 +35,9 @@ internal sealed class SharedHttpClientEdits
 
     /// <summary>The client's declaration, replaced by the per-call timeout's token source.</summary>
     public (StatementSyntax Declaration, IReadOnlyList<StatementSyntax> Source)? TimeoutSource { get; set; }
+
+    /// <summary>The method or local function that becomes <c>async</c> to await the call it returned.</summary>
+    public SyntaxNode? MakeAsync { get; set; }
 
     public StatementSyntax? Unwrap { get; set; }
 
@@ -68,6 +73,11 @@ internal sealed class SharedHttpClientEdits
             marks[timeout.Declaration] = _timeoutMark;
         }
 
+        if (MakeAsync is not null)
+        {
+            marks[MakeAsync] = _asyncMark;
+        }
+
         var marked = host.ReplaceNodes(marks.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(marks[original]));
         marked = marked.ReplaceNodes(marked.GetAnnotatedNodes(_replaceMark), (_, rewritten) => IdentifierName(clientName).WithTriviaFrom(rewritten));
         foreach (var request in Requests)
@@ -84,6 +94,11 @@ internal sealed class SharedHttpClientEdits
             marked = marked.ReplaceNode(declaration, source.Select((statement, index) => index == 0 ? statement.WithLeadingTrivia(declaration.GetLeadingTrivia()) : statement));
         }
 
+        if (marked.GetAnnotatedNodes(_asyncMark).FirstOrDefault() is { } function)
+        {
+            marked = marked.ReplaceNode(function, WithAsyncModifier(function));
+        }
+
         if (marked.GetAnnotatedNodes(_unwrapMark).FirstOrDefault() is UsingStatementSyntax { Statement: BlockSyntax block } keptBlock && KeepUnwrappedBlock)
         {
             marked = marked.ReplaceNode(keptBlock, block.WithLeadingTrivia(keptBlock.GetLeadingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
@@ -97,5 +112,33 @@ internal sealed class SharedHttpClientEdits
 
         var removed = marked.GetAnnotatedNodes(_removeMark).ToList();
         return removed.Count == 0 ? marked : marked.RemoveNodes(removed, SyntaxRemoveOptions.KeepNoTrivia)!;
+    }
+
+    /// <summary><c>async</c> after the other modifiers, or first (taking the line's indentation) when there are none.</summary>
+    private static SyntaxNode WithAsyncModifier(SyntaxNode function)
+    {
+        var (modifiers, returnType) = function switch
+        {
+            MethodDeclarationSyntax method => (method.Modifiers, method.ReturnType),
+            LocalFunctionStatementSyntax local => (local.Modifiers, local.ReturnType),
+            _ => (default, null!),
+        };
+        SyntaxTokenList withAsync;
+        if (modifiers.Count > 0)
+        {
+            withAsync = modifiers.Add(Token(SyntaxKind.AsyncKeyword).WithTrailingTrivia(Space));
+        }
+        else
+        {
+            withAsync = TokenList(Token(returnType.GetLeadingTrivia(), SyntaxKind.AsyncKeyword, TriviaList(Space)));
+            returnType = returnType.WithoutLeadingTrivia();
+        }
+
+        return function switch
+        {
+            MethodDeclarationSyntax method => method.WithReturnType(returnType).WithModifiers(withAsync),
+            LocalFunctionStatementSyntax local => local.WithReturnType(returnType).WithModifiers(withAsync),
+            _ => function,
+        };
     }
 }

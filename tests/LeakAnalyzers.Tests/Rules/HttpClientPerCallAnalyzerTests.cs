@@ -641,7 +641,7 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
-    public Task A_per_call_timeout_is_not_moved_onto_a_call_whose_task_is_returned() => VerifyFix.CodeFixAsync("""
+    public Task A_method_that_returns_the_call_with_a_per_call_timeout_becomes_async() => VerifyFix.CodeFixAsync("""
         class C
         {
             Task<string> Returned(TimeSpan timeout)
@@ -649,12 +649,67 @@ public sealed class HttpClientPerCallAnalyzerTests
                 var client = [|new HttpClient { Timeout = timeout }|];
                 return client.GetStringAsync("http://localhost/");
             }
+
+            public Task<HttpResponseMessage> Local(string id)
+            {
+                return Send(TimeSpan.FromSeconds(5));
+
+                Task<HttpResponseMessage> Send(TimeSpan timeout)
+                {
+                    var client = [|new HttpClient { Timeout = timeout }|];
+                    return client.GetAsync("http://localhost/" + id);
+                }
+            }
         }
         """, """
         class C
         {
-            Task<string> Returned(TimeSpan timeout)
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+            async Task<string> Returned(TimeSpan timeout)
             {
+                using var cts = new CancellationTokenSource(timeout);
+                return await s_httpClient.GetStringAsync("http://localhost/", cts.Token);
+            }
+
+            public Task<HttpResponseMessage> Local(string id)
+            {
+                return Send(TimeSpan.FromSeconds(5));
+
+                async Task<HttpResponseMessage> Send(TimeSpan timeout)
+                {
+                    using var cts = new CancellationTokenSource(timeout);
+                    return await s_httpClient.GetAsync("http://localhost/" + id, cts.Token);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_timeout_is_not_moved_onto_a_returned_call_of_a_method_with_other_returns() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            Task<string> Returned(TimeSpan timeout, string? cached)
+            {
+                if (cached is not null)
+                {
+                    return Task.FromResult(cached);
+                }
+
+                var client = [|new HttpClient { Timeout = timeout }|];
+                return client.GetStringAsync("http://localhost/");
+            }
+        }
+        """, """
+        class C
+        {
+            Task<string> Returned(TimeSpan timeout, string? cached)
+            {
+                if (cached is not null)
+                {
+                    return Task.FromResult(cached);
+                }
+
                 var client = [|new HttpClient { Timeout = timeout }|];
                 return client.GetStringAsync("http://localhost/");
             }
