@@ -246,6 +246,12 @@ internal static class SharedHttpClientRewriter
 
             switch (identifier.Parent)
             {
+                case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: var usedIn } usingClient
+                    when usingClient.Expression == identifier && edits.Unwrap is null && (usedIn is BlockSyntax || usedIn is not LocalDeclarationStatementSyntax):
+                    // using (client) { ... }: the body stays, without the disposal.
+                    edits.Unwrap = usingClient;
+                    edits.KeepUnwrappedBlock = usedIn is BlockSyntax usedInBlock && DeclaresNamesUsedAround(usedInBlock, usingClient.Parent!);
+                    continue;
                 case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose", Parent: InvocationExpressionSyntax { Parent: ExpressionStatementSyntax disposeStatement } }:
                     edits.Remove.Add(disposeStatement);
                     continue;

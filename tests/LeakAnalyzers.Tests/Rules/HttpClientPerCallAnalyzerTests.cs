@@ -1005,12 +1005,7 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
-    public Task Fix_is_not_offered_where_the_shared_client_could_be_disposed_or_changes_type() => VerifyFix.CodeFixAsync("""
-        class MyClient : HttpClient
-        {
-            public string Name => "mine";
-        }
-
+    public Task A_using_statement_on_the_local_is_unwrapped() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<string> UsingStatementOnTheLocal()
@@ -1021,7 +1016,28 @@ public sealed class HttpClientPerCallAnalyzerTests
                     return await client.GetStringAsync("http://localhost/");
                 }
             }
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
 
+            async Task<string> UsingStatementOnTheLocal()
+            {
+                return await s_httpClient.GetStringAsync("http://localhost/");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_for_a_derived_client() => VerifyFix.CodeFixAsync("""
+        class MyClient : HttpClient
+        {
+            public string Name => "mine";
+        }
+
+        class C
+        {
             string Derived()
             {
                 using var client = [|new MyClient()|];
@@ -1036,15 +1052,6 @@ public sealed class HttpClientPerCallAnalyzerTests
 
         class C
         {
-            async Task<string> UsingStatementOnTheLocal()
-            {
-                var client = [|new HttpClient()|];
-                using (client)
-                {
-                    return await client.GetStringAsync("http://localhost/");
-                }
-            }
-
             string Derived()
             {
                 using var client = [|new MyClient()|];
