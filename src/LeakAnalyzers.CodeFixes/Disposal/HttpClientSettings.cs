@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using LeakAnalyzers.CodeFixes.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
@@ -21,14 +22,17 @@ internal sealed class HttpClientSettings
     };
 
     private readonly SemanticModel _model;
+    private readonly int _position;
     private readonly CancellationToken _cancellationToken;
     private readonly List<(string Property, ExpressionSyntax Value)> _shared = new();
     private readonly List<InitializerExpressionSyntax> _headerEntries = new();
     private readonly List<(string Member, ExpressionSyntax Value)> _headerMembers = new();
 
-    public HttpClientSettings(SemanticModel model, CancellationToken cancellationToken)
+    /// <param name="position">Where the client is created: names are looked up there.</param>
+    public HttpClientSettings(SemanticModel model, int position, CancellationToken cancellationToken)
     {
         _model = model;
+        _position = position;
         _cancellationToken = cancellationToken;
     }
 
@@ -47,7 +51,12 @@ internal sealed class HttpClientSettings
     /// <summary>An <c>Authorization</c> header computed per call.</summary>
     public ExpressionSyntax? PerCallAuthorization { get; private set; }
 
-    public bool IsConfiguredPerCall => PerCallHeaders.Count > 0 || PerCallAuthorization is not null || PerCallBaseAddress is not null;
+    /// <summary>A timeout computed per call: a <c>CancellationTokenSource</c> with it bounds the call instead.</summary>
+    public ExpressionSyntax? PerCallTimeout { get; private set; }
+
+    public bool HasPerCallHeaders => PerCallHeaders.Count > 0 || PerCallAuthorization is not null;
+
+    public bool IsConfiguredPerCall => HasPerCallHeaders || PerCallBaseAddress is not null || PerCallTimeout is not null;
 
     /// <summary>Everything the shared client's object initializer sets, as <c>Property = value</c> text pieces.</summary>
     public IEnumerable<(string Property, ExpressionSyntax Value)> FieldSettings()
@@ -55,6 +64,12 @@ internal sealed class HttpClientSettings
         foreach (var setting in _shared)
         {
             yield return setting;
+        }
+
+        // The shared client's own timeout (100 s by default) must not cut a longer per-call one short.
+        if (PerCallTimeout is not null)
+        {
+            yield return ("Timeout", InfiniteTimeout());
         }
 
         // An initializer is either a collection ({ "name", "value" } entries) or an object (Accept = { ... }) initializer, never both.
@@ -73,6 +88,9 @@ internal sealed class HttpClientSettings
 
     /// <summary>Both kinds of default header were set: no single initializer can hold them.</summary>
     public bool HasMixedHeaders => _headerEntries.Count > 0 && _headerMembers.Count > 0;
+
+    /// <summary>Headers added and <c>Authorization</c> set per call: one request initializer cannot hold both.</summary>
+    public bool HasMixedPerCallHeaders => PerCallHeaders.Count > 0 && PerCallAuthorization is not null;
 
     /// <summary>Constructor arguments: a handler (and <c>disposeHandler</c>) built from constants moves with the client.</summary>
     public bool ReadConstructor(BaseObjectCreationExpressionSyntax creation, LocalDeclarationStatementSyntax? handlerDeclaration)
@@ -193,24 +211,36 @@ internal sealed class HttpClientSettings
             return true;
         }
 
-        // A base address computed per call resolves each request URI instead; other per-call settings have no per-request form here.
-        if (property == "BaseAddress" && PerCallBaseAddress is null && IsReadTwiceSafely(value))
+        // A base address computed per call resolves each request URI instead; a timeout becomes a token source.
+        switch (property)
         {
-            PerCallBaseAddress = value.WithoutTrivia();
-            return true;
+            case "BaseAddress" when PerCallBaseAddress is null && IsReadTwiceSafely(value):
+                PerCallBaseAddress = value.WithoutTrivia();
+                return true;
+            case "Timeout" when PerCallTimeout is null && _shared.All(setting => setting.Property != "Timeout"):
+                PerCallTimeout = value;
+                return true;
+            default:
+                return false;
         }
-
-        return false;
     }
+
+    /// <summary><c>Timeout.InfiniteTimeSpan</c>, written as the file sees it so that shared fields compare equal as text.</summary>
+    private ExpressionSyntax InfiniteTimeout() =>
+        ParseExpression(TypeNames.AsSeenAt(_model, _position, "System.Threading.Timeout") + ".InfiniteTimeSpan");
 
     private static bool IsDefaultHeadersOf(ExpressionSyntax expression, string local) =>
         expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DefaultRequestHeaders", Expression: IdentifierNameSyntax target } &&
         target.Identifier.ValueText == local;
 
-    /// <summary>Locals, parameters, members and <c>new Uri(...)</c> of them: read again at each request, they give the same value.</summary>
-    private bool IsReadTwiceSafely(ExpressionSyntax expression) =>
+    /// <summary>
+    /// Locals, parameters, members, <c>new Uri(...)</c> and <c>TimeSpan.FromSeconds(...)</c> of them: read again at
+    /// each request, they give the same value.
+    /// </summary>
+    public bool IsReadTwiceSafely(ExpressionSyntax expression) =>
         expression.DescendantNodesAndSelf().All(node => node is IdentifierNameSyntax or MemberAccessExpressionSyntax or ArgumentListSyntax or ArgumentSyntax or LiteralExpressionSyntax or ThisExpressionSyntax or PredefinedTypeSyntax ||
-            (node is ObjectCreationExpressionSyntax creation && _model.GetTypeInfo(creation, _cancellationToken).Type?.ToDisplayString() == "System.Uri"));
+            (node is ObjectCreationExpressionSyntax creation && _model.GetTypeInfo(creation, _cancellationToken).Type?.ToDisplayString() == "System.Uri") ||
+            (node is InvocationExpressionSyntax invocation && _model.GetSymbolInfo(invocation, _cancellationToken).Symbol is IMethodSymbol { IsStatic: true } factory && factory.ContainingType.ToDisplayString() == "System.TimeSpan"));
 
     /// <summary>An expression that means the same in a static field initializer: no locals, parameters or instance members.</summary>
     public bool IsIndependentOfTheCall(ExpressionSyntax expression)

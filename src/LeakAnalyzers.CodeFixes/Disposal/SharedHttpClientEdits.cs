@@ -4,7 +4,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Simplification;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace LeakAnalyzers.CodeFixes.Disposal;
@@ -12,8 +11,8 @@ namespace LeakAnalyzers.CodeFixes.Disposal;
 /// <summary>
 /// LEAK002 shared-client fix: the edits to the type (or top-level code) that holds the client,
 /// applied through annotations so that nested edits survive each other. A call on a client
-/// configured per call is rewritten to carry that configuration itself
-/// (<see cref="CarryPerCallSettings"/>).
+/// configured per call is rewritten to carry that configuration itself (<see cref="PerCallRequest"/>),
+/// and a per-call timeout's token source takes the place of the client's declaration.
 /// </summary>
 internal sealed class SharedHttpClientEdits
 {
@@ -21,56 +20,37 @@ internal sealed class SharedHttpClientEdits
     private readonly SyntaxAnnotation _replaceMark = new();
     private readonly SyntaxAnnotation _removeMark = new();
     private readonly SyntaxAnnotation _unwrapMark = new();
-    private readonly SyntaxAnnotation _callMark = new();
-
-    /// <summary>Verbs whose request can be built by hand: the method and whether the second argument is the content.</summary>
-    private static readonly Dictionary<string, (string Method, bool HasContent)> ResponseVerbs = new()
-    {
-        ["GetAsync"] = ("Get", false),
-        ["DeleteAsync"] = ("Delete", false),
-        ["PostAsync"] = ("Post", true),
-        ["PutAsync"] = ("Put", true),
-        ["PatchAsync"] = ("Patch", true),
-    };
-
-    private readonly HttpClientSettings _settings;
-
-    public SharedHttpClientEdits(HttpClientSettings settings) => _settings = settings;
+    private readonly SyntaxAnnotation _timeoutMark = new();
+    private readonly SyntaxAnnotation _asyncMark = new();
 
     public List<SyntaxNode> Replace { get; } = new();
 
     public List<StatementSyntax> Remove { get; } = new();
 
-    /// <summary>Calls on the client that must carry the per-call settings.</summary>
-    public List<InvocationExpressionSyntax> Calls { get; } = new();
+    /// <summary>Calls on the client that carry the per-call settings themselves.</summary>
+    public List<PerCallRequest> Requests { get; } = new();
+
+    /// <summary>Names of the locals the rewritten calls introduce.</summary>
+    public ISet<string> TakenNames { get; } = new HashSet<string>();
+
+    /// <summary>The client's declaration, replaced by the per-call timeout's token source.</summary>
+    public (StatementSyntax Declaration, IReadOnlyList<StatementSyntax> Source)? TimeoutSource { get; set; }
+
+    /// <summary>The method or local function that becomes <c>async</c> to await the call it returned.</summary>
+    public SyntaxNode? MakeAsync { get; set; }
 
     public StatementSyntax? Unwrap { get; set; }
 
-    /// <summary>Whether <paramref name="call"/> on the client can carry the per-call settings.</summary>
-    public bool CanCarryPerCallSettings(InvocationExpressionSyntax call, string method)
-    {
-        if (call.ArgumentList.Arguments.Any(argument => argument.NameColon is not null) || call.ArgumentList.Arguments.Count == 0)
-        {
-            return false;
-        }
-
-        var headers = _settings.PerCallHeaders.Count > 0 || _settings.PerCallAuthorization is not null;
-        if (headers && (!ResponseVerbs.ContainsKey(method) || (_settings.PerCallHeaders.Count > 0 && _settings.PerCallAuthorization is not null)))
-        {
-            // Only calls that return the response can take a hand-built request; one initializer cannot both add headers and set Authorization.
-            return false;
-        }
-
-        return true;
-    }
+    /// <summary>The unwrapped <c>using</c> body stays a block: its locals would clash with names around it.</summary>
+    public bool KeepUnwrappedBlock { get; set; }
 
     public T ApplyTo<T>(T host, string clientName)
         where T : SyntaxNode
     {
         var marks = new Dictionary<SyntaxNode, SyntaxAnnotation>();
-        foreach (var node in Calls)
+        foreach (var (node, mark) in Requests.SelectMany(request => request.Marks))
         {
-            marks[node] = _callMark;
+            marks[node] = mark;
         }
 
         foreach (var node in Replace)
@@ -88,11 +68,42 @@ internal sealed class SharedHttpClientEdits
             marks[Unwrap] = _unwrapMark;
         }
 
+        if (TimeoutSource is { } timeout)
+        {
+            marks[timeout.Declaration] = _timeoutMark;
+        }
+
+        if (MakeAsync is not null)
+        {
+            marks[MakeAsync] = _asyncMark;
+        }
+
         var marked = host.ReplaceNodes(marks.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(marks[original]));
         marked = marked.ReplaceNodes(marked.GetAnnotatedNodes(_replaceMark), (_, rewritten) => IdentifierName(clientName).WithTriviaFrom(rewritten));
-        marked = marked.ReplaceNodes(marked.GetAnnotatedNodes(_callMark), (_, rewritten) => CarryPerCallSettings((InvocationExpressionSyntax)rewritten));
+        foreach (var request in Requests)
+        {
+            if (marked.GetAnnotatedNodes(request.Target).FirstOrDefault() is { } target)
+            {
+                var rewritten = request.Rewrite(target).ToList();
+                marked = rewritten.Count == 1 ? marked.ReplaceNode(target, rewritten[0]) : marked.ReplaceNode(target, rewritten);
+            }
+        }
 
-        if (marked.GetAnnotatedNodes(_unwrapMark).FirstOrDefault() is UsingStatementSyntax usingStatement)
+        if (TimeoutSource is { Source: var source } && marked.GetAnnotatedNodes(_timeoutMark).FirstOrDefault() is StatementSyntax declaration)
+        {
+            marked = marked.ReplaceNode(declaration, source.Select((statement, index) => index == 0 ? statement.WithLeadingTrivia(declaration.GetLeadingTrivia()) : statement));
+        }
+
+        if (marked.GetAnnotatedNodes(_asyncMark).FirstOrDefault() is { } function)
+        {
+            marked = marked.ReplaceNode(function, WithAsyncModifier(function));
+        }
+
+        if (marked.GetAnnotatedNodes(_unwrapMark).FirstOrDefault() is UsingStatementSyntax { Statement: BlockSyntax block } keptBlock && KeepUnwrappedBlock)
+        {
+            marked = marked.ReplaceNode(keptBlock, block.WithLeadingTrivia(keptBlock.GetLeadingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
+        }
+        else if (marked.GetAnnotatedNodes(_unwrapMark).FirstOrDefault() is UsingStatementSyntax usingStatement)
         {
             var statements = usingStatement.Statement is BlockSyntax body ? body.Statements.ToList() : new List<StatementSyntax> { usingStatement.Statement };
             statements = statements.Select(statement => statement.WithAdditionalAnnotations(Formatter.Annotation)).ToList();
@@ -103,41 +114,31 @@ internal sealed class SharedHttpClientEdits
         return removed.Count == 0 ? marked : marked.RemoveNodes(removed, SyntaxRemoveOptions.KeepNoTrivia)!;
     }
 
-    /// <summary>
-    /// <c>client.GetAsync(uri)</c> with per-call headers becomes
-    /// <c>client.SendAsync(new HttpRequestMessage(HttpMethod.Get, uri) { Headers = { { name, value } } })</c>;
-    /// with a per-call base address the URI becomes <c>new Uri(baseAddress, uri)</c>, as HttpClient resolves it.
-    /// </summary>
-    private InvocationExpressionSyntax CarryPerCallSettings(InvocationExpressionSyntax call)
+    /// <summary><c>async</c> after the other modifiers, or first (taking the line's indentation) when there are none.</summary>
+    private static SyntaxNode WithAsyncModifier(SyntaxNode function)
     {
-        var access = (MemberAccessExpressionSyntax)call.Expression;
-        var arguments = call.ArgumentList.Arguments;
-        var uri = arguments[0].Expression.WithoutTrivia();
-        if (_settings.PerCallBaseAddress is { } baseAddress)
+        var (modifiers, returnType) = function switch
         {
-            uri = ParseExpression($"new global::System.Uri({baseAddress}, {uri})").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            MethodDeclarationSyntax method => (method.Modifiers, method.ReturnType),
+            LocalFunctionStatementSyntax local => (local.Modifiers, local.ReturnType),
+            _ => (default, null!),
+        };
+        SyntaxTokenList withAsync;
+        if (modifiers.Count > 0)
+        {
+            withAsync = modifiers.Add(Token(SyntaxKind.AsyncKeyword).WithTrailingTrivia(Space));
+        }
+        else
+        {
+            withAsync = TokenList(Token(returnType.GetLeadingTrivia(), SyntaxKind.AsyncKeyword, TriviaList(Space)));
+            returnType = returnType.WithoutLeadingTrivia();
         }
 
-        if (_settings.PerCallHeaders.Count == 0 && _settings.PerCallAuthorization is null)
+        return function switch
         {
-            return call.WithArgumentList(call.ArgumentList.WithArguments(arguments.Replace(arguments[0], arguments[0].WithExpression(uri))));
-        }
-
-        var (method, hasContent) = ResponseVerbs[access.Name.Identifier.ValueText];
-        var members = new List<string>();
-        if (hasContent)
-        {
-            members.Add($"Content = {arguments[1].Expression.WithoutTrivia()}");
-        }
-
-        members.Add(_settings.PerCallAuthorization is { } authorization
-            ? $"Headers = {{ Authorization = {authorization} }}"
-            : $"Headers = {{ {string.Join(", ", _settings.PerCallHeaders.Select(header => $"{{ {header.Name}, {header.Value} }}"))} }}");
-        var request = ParseExpression($"new global::System.Net.Http.HttpRequestMessage(global::System.Net.Http.HttpMethod.{method}, {uri.ToFullString()}) {{ {string.Join(", ", members)} }}")
-            .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-        var rest = arguments.Skip(hasContent ? 2 : 1).Select(argument => argument.WithoutLeadingTrivia());
-        return call
-            .WithExpression(access.WithName(IdentifierName("SendAsync").WithTriviaFrom(access.Name)))
-            .WithArgumentList(ArgumentList(SeparatedList(new[] { Argument(request) }.Concat(rest))));
+            MethodDeclarationSyntax method => method.WithReturnType(returnType).WithModifiers(withAsync),
+            LocalFunctionStatementSyntax local => local.WithReturnType(returnType).WithModifiers(withAsync),
+            _ => function,
+        };
     }
 }

@@ -45,7 +45,7 @@ internal static class SharedHttpClientRewriter
             outer = parenthesized;
         }
 
-        var settings = new HttpClientSettings(model, cancellationToken);
+        var settings = new HttpClientSettings(model, creation.SpanStart, cancellationToken);
         var declarator = outer.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax variable } ? variable : null;
         if (!settings.ReadConstructor(creation, declarator is null ? null : HandlerDeclaredBefore(declarator, creation)) ||
             (creation.Initializer is { } initializer && !settings.ReadInitializer(initializer)))
@@ -54,7 +54,7 @@ internal static class SharedHttpClientRewriter
         }
 
         // Either the client is held in a local (rewrite its uses), or used inline (replace the creation).
-        var edits = new SharedHttpClientEdits(settings);
+        var edits = new SharedHttpClientEdits();
         if (declarator?.Parent is VariableDeclarationSyntax { Variables.Count: 1 } declaration)
         {
             if (model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local ||
@@ -200,12 +200,13 @@ internal static class SharedHttpClientRewriter
     {
         IEnumerable<StatementSyntax> following;
         SyntaxNode scope;
+        LocalDeclarationStatementSyntax? declarationStatement = null;
         switch (declaration.Parent)
         {
             case LocalDeclarationStatementSyntax { Parent: BlockSyntax block } statement:
                 following = block.Statements.Skip(block.Statements.IndexOf(statement) + 1);
                 scope = block;
-                edits.Remove.Add(statement);
+                declarationStatement = statement;
                 if (settings.InlinedHandler is { } handlerStatement)
                 {
                     edits.Remove.Add(handlerStatement);
@@ -214,11 +215,8 @@ internal static class SharedHttpClientRewriter
                 break;
             case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: var body } usingStatement
                 when body is BlockSyntax || body is not LocalDeclarationStatementSyntax:
-                if (body is BlockSyntax usingBlock && DeclaresNamesUsedAround(usingBlock, usingStatement.Parent!))
-                {
-                    return false;
-                }
-
+                // Its locals would clash with names around it: the body stays a block.
+                edits.KeepUnwrappedBlock = body is BlockSyntax usingBlock && DeclaresNamesUsedAround(usingBlock, usingStatement.Parent!);
                 following = body is BlockSyntax bodyBlock ? bodyBlock.Statements : new[] { body };
                 scope = body;
                 edits.Unwrap = usingStatement;
@@ -248,6 +246,12 @@ internal static class SharedHttpClientRewriter
 
             switch (identifier.Parent)
             {
+                case UsingStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax, Statement: var usedIn } usingClient
+                    when usingClient.Expression == identifier && edits.Unwrap is null && (usedIn is BlockSyntax || usedIn is not LocalDeclarationStatementSyntax):
+                    // using (client) { ... }: the body stays, without the disposal.
+                    edits.Unwrap = usingClient;
+                    edits.KeepUnwrappedBlock = usedIn is BlockSyntax usedInBlock && DeclaresNamesUsedAround(usedInBlock, usingClient.Parent!);
+                    continue;
                 case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose", Parent: InvocationExpressionSyntax { Parent: ExpressionStatementSyntax disposeStatement } }:
                     edits.Remove.Add(disposeStatement);
                     continue;
@@ -260,13 +264,13 @@ internal static class SharedHttpClientRewriter
                     return false;
                 case MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax call } memberAccess
                     when memberAccess.Expression == identifier && settings.IsConfiguredPerCall:
-                    if (!edits.CanCarryPerCallSettings(call, memberAccess.Name.Identifier.ValueText) || !TakesRequestUriFirst(call, model, cancellationToken))
+                    if (PerCallRequest.Plan(call, memberAccess.Name.Identifier.ValueText, settings, edits.TakenNames, model, cancellationToken) is not { } request)
                     {
                         return false;
                     }
 
                     edits.Replace.Add(identifier);
-                    edits.Calls.Add(call);
+                    edits.Requests.Add(request);
                     continue;
                 case MemberAccessExpressionSyntax memberAccess when memberAccess.Expression == identifier && !settings.IsConfiguredPerCall:
                 case ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent.Parent: InvocationExpressionSyntax } argument
@@ -281,15 +285,18 @@ internal static class SharedHttpClientRewriter
             }
         }
 
-        return true;
-    }
+        if (settings.PerCallTimeout is null)
+        {
+            if (declarationStatement is not null)
+            {
+                edits.Remove.Add(declarationStatement);
+            }
 
-    /// <summary>The call's first parameter is the request URI (string or Uri): the per-call base address can resolve it.</summary>
-    private static bool TakesRequestUriFirst(InvocationExpressionSyntax call, SemanticModel model, CancellationToken cancellationToken) =>
-        model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method &&
-        (method.ReducedFrom is null ? method.Parameters : method.ReducedFrom.Parameters.RemoveAt(0)).FirstOrDefault() is { } first &&
-        first.Name.IndexOf("uri", StringComparison.OrdinalIgnoreCase) >= 0 &&
-        first.Type.ToDisplayString() is "string" or "string?" or "System.Uri" or "System.Uri?";
+            return true;
+        }
+
+        return PerCallTimeout.Plan(settings.PerCallTimeout, settings, declarationStatement, edits, model, cancellationToken);
+    }
 
     /// <summary>A call that disposes or keeps its argument (attribute or .editorconfig list): it must not get the shared client.</summary>
     private static bool HandsItOver(ArgumentSyntax argument, SemanticModel model, AnalyzerConfigOptions options, CancellationToken cancellationToken)

@@ -501,7 +501,6 @@ public sealed class HttpClientPerCallAnalyzerTests
             using var client = [|new HttpClient()|];
             return await client.GetStringAsync("http://weather.local/today");
         });
-        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
 
         app.Run();
         """, """
@@ -515,42 +514,479 @@ public sealed class HttpClientPerCallAnalyzerTests
         {
             return await httpClient.GetStringAsync("http://weather.local/today");
         });
-        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
 
         app.Run();
         """, test => test.OutputKind = OutputKind.ConsoleApplication);
 
     [Fact]
-    public Task Fix_is_not_offered_when_per_call_settings_have_no_per_request_form() => VerifyFix.CodeFixAsync("""
+    public Task No_fix_for_a_static_minimal_api_handler() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Builder;
+
+        var app = WebApplication.CreateBuilder(args).Build();
+        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
+        app.Run();
+        """, """
+        using Microsoft.AspNetCore.Builder;
+
+        var app = WebApplication.CreateBuilder(args).Build();
+        app.MapGet("/static", static () => [|new HttpClient()|].GetStringAsync("http://weather.local/"));
+        app.Run();
+        """, test => test.OutputKind = OutputKind.ConsoleApplication);
+
+    [Fact]
+    public Task A_per_call_timeout_becomes_a_token_source_for_the_call() => VerifyFix.CodeFixAsync("""
         class C
         {
-            async Task<string> HeaderOnAStringCall(string token)
+            async Task<string> Plain(TimeSpan timeout)
+            {
+                using var client = [|new HttpClient { Timeout = timeout }|];
+                return await client.GetStringAsync("http://localhost/");
+            }
+
+            async Task<HttpResponseMessage> PassedToken(TimeSpan timeout, CancellationToken cancellationToken)
+            {
+                using var client = [|new HttpClient()|];
+                client.Timeout = timeout;
+                return await client.GetAsync("http://localhost/", cancellationToken);
+            }
+
+            async Task<string> TokenInScope(int seconds, CancellationToken cancellationToken)
+            {
+                var client = [|new HttpClient { Timeout = TimeSpan.FromSeconds(seconds) }|];
+                var text = await client.GetStringAsync("http://localhost/");
+                client.Dispose();
+                return text;
+            }
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+            async Task<string> Plain(TimeSpan timeout)
+            {
+                using var cts = new CancellationTokenSource(timeout);
+                return await s_httpClient.GetStringAsync("http://localhost/", cts.Token);
+            }
+
+            async Task<HttpResponseMessage> PassedToken(TimeSpan timeout, CancellationToken cancellationToken)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                cts.CancelAfter(timeout);
+                return await s_httpClient.GetAsync("http://localhost/", cts.Token);
+            }
+
+            async Task<string> TokenInScope(int seconds, CancellationToken cancellationToken)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                cts.CancelAfter(TimeSpan.FromSeconds(seconds));
+                var text = await s_httpClient.GetStringAsync("http://localhost/", cts.Token);
+                return text;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_client_that_makes_several_calls_gets_a_token_source_per_call() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> Twice(int seconds, string id)
+            {
+                using var client = [|new HttpClient()|];
+                client.Timeout = TimeSpan.FromSeconds(seconds);
+                client.DefaultRequestHeaders.Add("X-Id", id);
+                var order = await client.GetStringAsync("http://localhost/order").ConfigureAwait(false);
+                using var response = await client.GetAsync("http://localhost/total").ConfigureAwait(false);
+                return order + response.StatusCode;
+            }
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+            async Task<string> Twice(int seconds, string id)
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/order") { Headers = { { "X-Id", id } } };
+                using var response2 = await s_httpClient.SendAsync(request, cts.Token).ConfigureAwait(false);
+                response2.EnsureSuccessStatusCode();
+                var order = await response2.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+                using var cts2 = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+                using var response = await s_httpClient.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://localhost/total") { Headers = { { "X-Id", id } } }, cts2.Token).ConfigureAwait(false);
+                return order + response.StatusCode;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_timeout_is_not_moved_onto_calls_awaited_in_one_statement() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> Twice(TimeSpan timeout)
+            {
+                using var client = [|new HttpClient { Timeout = timeout }|];
+                return await client.GetStringAsync("http://localhost/a") + await client.GetStringAsync("http://localhost/b");
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> Twice(TimeSpan timeout)
+            {
+                using var client = [|new HttpClient { Timeout = timeout }|];
+                return await client.GetStringAsync("http://localhost/a") + await client.GetStringAsync("http://localhost/b");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_method_that_returns_the_call_with_a_per_call_timeout_becomes_async() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            Task<string> Returned(TimeSpan timeout)
+            {
+                var client = [|new HttpClient { Timeout = timeout }|];
+                return client.GetStringAsync("http://localhost/");
+            }
+
+            public Task<HttpResponseMessage> Local(string id)
+            {
+                return Send(TimeSpan.FromSeconds(5));
+
+                Task<HttpResponseMessage> Send(TimeSpan timeout)
+                {
+                    var client = [|new HttpClient { Timeout = timeout }|];
+                    return client.GetAsync("http://localhost/" + id);
+                }
+            }
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+            async Task<string> Returned(TimeSpan timeout)
+            {
+                using var cts = new CancellationTokenSource(timeout);
+                return await s_httpClient.GetStringAsync("http://localhost/", cts.Token);
+            }
+
+            public Task<HttpResponseMessage> Local(string id)
+            {
+                return Send(TimeSpan.FromSeconds(5));
+
+                async Task<HttpResponseMessage> Send(TimeSpan timeout)
+                {
+                    using var cts = new CancellationTokenSource(timeout);
+                    return await s_httpClient.GetAsync("http://localhost/" + id, cts.Token);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_timeout_is_not_moved_onto_a_returned_call_of_a_method_with_other_returns() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            Task<string> Returned(TimeSpan timeout, string? cached)
+            {
+                if (cached is not null)
+                {
+                    return Task.FromResult(cached);
+                }
+
+                var client = [|new HttpClient { Timeout = timeout }|];
+                return client.GetStringAsync("http://localhost/");
+            }
+        }
+        """, """
+        class C
+        {
+            Task<string> Returned(TimeSpan timeout, string? cached)
+            {
+                if (cached is not null)
+                {
+                    return Task.FromResult(cached);
+                }
+
+                var client = [|new HttpClient { Timeout = timeout }|];
+                return client.GetStringAsync("http://localhost/");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_header_on_a_call_that_reads_the_content_goes_onto_a_request() => VerifyFix.CodeFixAsync("""
+        using System.Net.Http.Json;
+
+        record Order(int Id);
+
+        class C
+        {
+            async Task<string> Text(string token)
             {
                 using var client = [|new HttpClient()|];
                 client.DefaultRequestHeaders.Add("Authorization", token);
                 return await client.GetStringAsync("http://localhost/");
             }
 
-            async Task<string> TimeoutPerCall(TimeSpan timeout)
-            {
-                using var client = [|new HttpClient { Timeout = timeout }|];
-                return await client.GetStringAsync("http://localhost/");
-            }
-
-            async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
-            {
-                using var client = [|new HttpClient { BaseAddress = baseAddress }|];
-                return await client.SendAsync(request);
-            }
-
-            async Task<HttpResponseMessage> MixedHeaders(string token)
+            async Task<int> Bytes(string token, CancellationToken cancellationToken)
             {
                 using var client = [|new HttpClient()|];
                 client.DefaultRequestHeaders.Add("X-Token", token);
-                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                var bytes = await client.GetByteArrayAsync("http://localhost/", cancellationToken);
+                return bytes.Length;
+            }
+
+            async Task<Order?> Json(System.Net.Http.Headers.AuthenticationHeaderValue auth)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Authorization = auth;
+                return await client.GetFromJsonAsync<Order>("http://localhost/order");
+            }
+
+            async Task<long> Stream(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                using var stream = await client.GetStreamAsync("http://localhost/");
+                return stream.Length;
+            }
+        }
+        """, """
+        using System.Net.Http.Json;
+
+        record Order(int Id);
+
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+            async Task<string> Text(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "Authorization", token } } };
+                using var response = await s_httpClient.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            async Task<int> Bytes(string token, CancellationToken cancellationToken)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                using var response = await s_httpClient.SendAsync(request, cancellationToken);
+                response.EnsureSuccessStatusCode();
+                var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                return bytes.Length;
+            }
+
+            async Task<Order?> Json(System.Net.Http.Headers.AuthenticationHeaderValue auth)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/order") { Headers = { Authorization = auth } };
+                using var response = await s_httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                response.EnsureSuccessStatusCode();
+                return await response.Content.ReadFromJsonAsync<Order>();
+            }
+
+            async Task<long> Stream(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                var response = await s_httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                response.EnsureSuccessStatusCode();
+                using var stream = await response.Content.ReadAsStreamAsync();
+                return stream.Length;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Added_headers_and_a_per_call_authorization_go_onto_one_request() => VerifyFix.CodeFixAsync("""
+        using System.Net.Http.Headers;
+
+        class C
+        {
+            async Task<HttpResponseMessage> Get(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 return await client.GetAsync("http://localhost/");
             }
 
+            async Task<string> Read(string token)
+            {
+                using var client = [|new HttpClient()|];
+                client.DefaultRequestHeaders.Add("X-Token", token);
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                return await client.GetStringAsync("http://localhost/");
+            }
+        }
+        """, """
+        using System.Net.Http.Headers;
+
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+            async Task<HttpResponseMessage> Get(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                return await s_httpClient.SendAsync(request);
+            }
+
+            async Task<string> Read(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var response = await s_httpClient.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_per_call_base_address_resolves_a_prepared_request_before_it_is_sent() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
+            {
+                using var client = [|new HttpClient { BaseAddress = baseAddress }|];
+                // Sent as given.
+                return await client.SendAsync(request);
+            }
+
+            async Task<string> SendWithPerCallBaseAndToken(Uri baseAddress, CancellationToken cancellationToken)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "orders");
+                using var client = [|new HttpClient()|];
+                client.BaseAddress = baseAddress;
+                using var response = await client.SendAsync(request, cancellationToken);
+                return await response.Content.ReadAsStringAsync(cancellationToken);
+            }
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+            async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
+            {
+                // Sent as given.
+                request.RequestUri = request.RequestUri is null ? baseAddress : new Uri(baseAddress, request.RequestUri);
+                return await s_httpClient.SendAsync(request);
+            }
+
+            async Task<string> SendWithPerCallBaseAndToken(Uri baseAddress, CancellationToken cancellationToken)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "orders");
+                request.RequestUri = request.RequestUri is null ? baseAddress : new Uri(baseAddress, request.RequestUri);
+                using var response = await s_httpClient.SendAsync(request, cancellationToken);
+                return await response.Content.ReadAsStringAsync(cancellationToken);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Per_call_forms_add_the_imports_they_need() => VerifyFix.CodeFixAsync("""
+        namespace Shop
+        {
+            class C
+            {
+                async System.Threading.Tasks.Task<string> Text(string token, System.TimeSpan timeout)
+                {
+                    using var client = [|new System.Net.Http.HttpClient()|];
+                    client.Timeout = timeout;
+                    client.DefaultRequestHeaders.Add("X-Token", token);
+                    return await client.GetStringAsync("http://localhost/");
+                }
+            }
+        }
+        """, """
+        using System;
+        using System.Net.Http;
+        using System.Threading;
+
+        namespace Shop
+        {
+            class C
+            {
+                private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+                async System.Threading.Tasks.Task<string> Text(string token, System.TimeSpan timeout)
+                {
+                    using var cts = new CancellationTokenSource(timeout);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/") { Headers = { { "X-Token", token } } };
+                    using var response = await s_httpClient.SendAsync(request, cts.Token);
+                    response.EnsureSuccessStatusCode();
+                    return await response.Content.ReadAsStringAsync(cts.Token);
+                }
+            }
+        }
+        """, test => test.LanguageVersion = LanguageVersion.CSharp9);
+
+    [Fact]
+    public Task Clients_created_in_constructors_of_per_request_types_are_shared() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Mvc;
+
+        public class OrdersController : ControllerBase
+        {
+            private readonly Task<string> _banner;
+
+            public OrdersController(IConfiguration configuration)
+            {
+                using var client = [|new HttpClient()|];
+                client.BaseAddress = configuration.BannerService;
+                _banner = client.GetStringAsync("banner");
+            }
+        }
+
+        public class IConfiguration
+        {
+            public Uri BannerService { get; } = new("http://banner.local/");
+        }
+
+        public class GetOrderHandler
+        {
+            private readonly Task<string> _order;
+
+            public GetOrderHandler(string id, CancellationToken cancellationToken) =>
+                _order = [|new HttpClient()|].GetStringAsync("http://orders.local/" + id, cancellationToken);
+        }
+        """, """
+        using Microsoft.AspNetCore.Mvc;
+
+        public class OrdersController : ControllerBase
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private readonly Task<string> _banner;
+
+            public OrdersController(IConfiguration configuration)
+            {
+                _banner = s_httpClient.GetStringAsync(new Uri(configuration.BannerService, "banner"));
+            }
+        }
+
+        public class IConfiguration
+        {
+            public Uri BannerService { get; } = new("http://banner.local/");
+        }
+
+        public class GetOrderHandler
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private readonly Task<string> _order;
+
+            public GetOrderHandler(string id, CancellationToken cancellationToken) =>
+                _order = s_httpClient.GetStringAsync("http://orders.local/" + id, cancellationToken);
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_for_a_handler_that_comes_from_the_caller() => VerifyFix.CodeFixAsync("""
+        class C
+        {
             async Task<string> HandlerFromTheCall(HttpMessageHandler handler)
             {
                 using var client = [|new HttpClient(handler)|];
@@ -560,33 +996,6 @@ public sealed class HttpClientPerCallAnalyzerTests
         """, """
         class C
         {
-            async Task<string> HeaderOnAStringCall(string token)
-            {
-                using var client = [|new HttpClient()|];
-                client.DefaultRequestHeaders.Add("Authorization", token);
-                return await client.GetStringAsync("http://localhost/");
-            }
-
-            async Task<string> TimeoutPerCall(TimeSpan timeout)
-            {
-                using var client = [|new HttpClient { Timeout = timeout }|];
-                return await client.GetStringAsync("http://localhost/");
-            }
-
-            async Task<HttpResponseMessage> SendWithPerCallBase(Uri baseAddress, HttpRequestMessage request)
-            {
-                using var client = [|new HttpClient { BaseAddress = baseAddress }|];
-                return await client.SendAsync(request);
-            }
-
-            async Task<HttpResponseMessage> MixedHeaders(string token)
-            {
-                using var client = [|new HttpClient()|];
-                client.DefaultRequestHeaders.Add("X-Token", token);
-                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-                return await client.GetAsync("http://localhost/");
-            }
-
             async Task<string> HandlerFromTheCall(HttpMessageHandler handler)
             {
                 using var client = [|new HttpClient(handler)|];
@@ -596,12 +1005,7 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
-    public Task Fix_is_not_offered_where_the_shared_client_could_be_disposed_or_changes_type() => VerifyFix.CodeFixAsync("""
-        class MyClient : HttpClient
-        {
-            public string Name => "mine";
-        }
-
+    public Task A_using_statement_on_the_local_is_unwrapped() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<string> UsingStatementOnTheLocal()
@@ -612,7 +1016,28 @@ public sealed class HttpClientPerCallAnalyzerTests
                     return await client.GetStringAsync("http://localhost/");
                 }
             }
+        }
+        """, """
+        class C
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
 
+            async Task<string> UsingStatementOnTheLocal()
+            {
+                return await s_httpClient.GetStringAsync("http://localhost/");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task No_fix_for_a_derived_client() => VerifyFix.CodeFixAsync("""
+        class MyClient : HttpClient
+        {
+            public string Name => "mine";
+        }
+
+        class C
+        {
             string Derived()
             {
                 using var client = [|new MyClient()|];
@@ -627,15 +1052,6 @@ public sealed class HttpClientPerCallAnalyzerTests
 
         class C
         {
-            async Task<string> UsingStatementOnTheLocal()
-            {
-                var client = [|new HttpClient()|];
-                using (client)
-                {
-                    return await client.GetStringAsync("http://localhost/");
-                }
-            }
-
             string Derived()
             {
                 using var client = [|new MyClient()|];
@@ -730,7 +1146,7 @@ public sealed class HttpClientPerCallAnalyzerTests
         """);
 
     [Fact]
-    public Task Fix_does_not_unwrap_a_using_body_whose_locals_would_clash() => VerifyFix.CodeFixAsync("""
+    public Task A_using_body_whose_locals_would_clash_stays_a_block() => VerifyFix.CodeFixAsync("""
         class C
         {
             async Task<int> M(bool cached)
@@ -751,6 +1167,8 @@ public sealed class HttpClientPerCallAnalyzerTests
         """, """
         class C
         {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
             async Task<int> M(bool cached)
             {
                 if (cached)
@@ -759,9 +1177,8 @@ public sealed class HttpClientPerCallAnalyzerTests
                     return text.Length;
                 }
 
-                using (var client = [|new HttpClient()|])
                 {
-                    var text = await client.GetStringAsync("http://localhost/");
+                    var text = await s_httpClient.GetStringAsync("http://localhost/");
                     return text.Length;
                 }
             }
