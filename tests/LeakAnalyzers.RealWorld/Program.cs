@@ -4,10 +4,16 @@ using System.Text.RegularExpressions;
 using LeakAnalyzers.RealWorld;
 
 // dotnet run --project tests/LeakAnalyzers.RealWorld -- <repo-dir> <project> [--repository <name>] [--framework <tf>] [--analyzer <dll>] [build options...]
+// dotnet run --project tests/LeakAnalyzers.RealWorld -- --fix-corpus [--analyzers <dir>]   (FixCorpusRun: what bulk Fix All leaves)
 //
 // Builds <project> (relative to <repo-dir>) of an existing repository with the LeakAnalyzers
 // injected through -p:CustomAfterMicrosoftCommonTargets, without editing the repository; prints
 // every LEAK diagnostic with its verdict from judged.tsv. --no-incremental so the analyzers run.
+if (args.Length > 0 && args[0] == "--fix-corpus")
+{
+    return FixCorpusRun.Run(args[1..]);
+}
+
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: dotnet run --project tests/LeakAnalyzers.RealWorld -- <repo-dir> <project> [--repository <name>] [--framework <tf>] [--analyzer <dll>] [build options...]");

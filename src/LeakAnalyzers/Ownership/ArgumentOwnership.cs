@@ -94,9 +94,11 @@ internal static class ArgumentOwnership
                 return ArgumentRole.TakesOwnership;
             }
 
-            // A plain Task is IDisposable too, but it never owns what the method was given.
+            // A plain Task is IDisposable too, but it never owns what the method was given. The
+            // receiver of an extension method (client.PostAsJsonAsync(...)) is used as by an instance
+            // method: the response it returns is not a wrapper that owns the client.
             var returned = types.UnwrapTask(method.ReturnType);
-            if ((types.IsDisposable(returned) && !types.IsPlainTask(returned)) ||
+            if ((types.IsDisposable(returned) && !types.IsPlainTask(returned) && !IsExtensionReceiver(method, parameter)) ||
                 (returned is not null && (WellKnownTypes.Implements(returned, types.ActionResult) || WellKnownTypes.Implements(returned, types.HttpResult))))
             {
                 return ArgumentRole.TakesOwnership;
@@ -120,6 +122,9 @@ internal static class ArgumentOwnership
             ? ArgumentRole.TakesOwnership
             : ArgumentRole.Reads;
     }
+
+    private static bool IsExtensionReceiver(IMethodSymbol method, IParameterSymbol parameter) =>
+        method.IsExtensionMethod && parameter.Ordinal == 0;
 
     /// <summary>[TransferOwnership] or [HandlesResourceDisposal] (any namespace) on the parameter.</summary>
     public static bool HasOwnershipAttribute(IParameterSymbol parameter)

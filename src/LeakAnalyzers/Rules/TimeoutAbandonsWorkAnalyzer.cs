@@ -30,7 +30,7 @@ public sealed class TimeoutAbandonsWorkAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var work = AbandonedWork(invocation, types);
-        if (work is not null && CancellationFlow.Judge(work, types).ShouldReport)
+        if (work is not null && CancellationFlow.Judge(work, types).ShouldReport && !HedgedRaces.WaitsAgainWhenTheDelayWins(invocation, work, types))
         {
             context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), invocation.TargetMethod.Name));
         }

@@ -17,8 +17,9 @@ namespace LeakAnalyzers.Tests.Coverage;
 /// Measured fix coverage: each rule's Fix All (solution scope, the action <c>dotnet format</c>
 /// takes) over every positive source of the rule tests (<see cref="PositiveSources"/>). A
 /// diagnostic counts as fixed when it is gone and the fix added no compiler error. Fails when a
-/// fix adds a compiler error, when a source keeps a diagnostic and its test is not listed in the
-/// rule page's "No fix for" section, or when docs/fix-coverage.md does not show these numbers.
+/// fix adds a compiler error, when a source keeps a diagnostic and its test is listed neither in the
+/// rule page's "No fix for" section (by design) nor in its "Not fixed yet" section, or when
+/// docs/fix-coverage.md does not show these numbers.
 /// </summary>
 public sealed class FixCoverageTests
 {
@@ -56,9 +57,14 @@ public sealed class FixCoverageTests
             .Select(result => $"{result.Rule} {result.Source.Test}: Fix All added compiler errors: {string.Join("; ", result.NewErrors)}"));
         foreach (var rule in Rules)
         {
-            var listed = NoFixListing(rule);
+            var listed = Listing(rule, ByDesignSection).Union(Listing(rule, NotYetSection)).ToHashSet(StringComparer.Ordinal);
             failures.AddRange(results.Where(result => result.Rule == rule && result.Measured && result.Remaining > 0 && !listed.Contains(TestName(result.Source.Test)))
-                .Select(result => $"{rule} {result.Source.Test} ({result.Source.File}): {result.Remaining} of {result.Reported} diagnostics not fixed, and the test is not listed under 'No fix for' in docs/rules/{rule}.md"));
+                .Select(result => $"{rule} {result.Source.Test} ({result.Source.File}): {result.Remaining} of {result.Reported} diagnostics not fixed, and the test is listed neither under '{ByDesignSection[3..]}' nor under '{NotYetSection[3..]}' in docs/rules/{rule}.md"));
+            var (fixedCount, fixable) = FixedOfFixable(results, rule);
+            if (fixable > 0 && fixedCount < fixable * MinimumFixedShare)
+            {
+                failures.Add($"{rule}: Fix All fixes {fixedCount} of the {fixable} diagnostics not left by design ({Percent(fixedCount, fixable)}), under {MinimumFixedShare:P0}");
+            }
         }
 
         WriteDetails(results);
@@ -98,11 +104,20 @@ public sealed class FixCoverageTests
 
     private static string TestName(string test) => test.Split(' ')[0];
 
-    /// <summary>Test names in backticks in the "No fix for" section of the rule page.</summary>
-    private static HashSet<string> NoFixListing(string rule)
+    /// <summary>Shapes the rules report on purpose without a fix: a rewrite would change what the program does, or there is nothing to rewrite.</summary>
+    private const string ByDesignSection = "## No fix for";
+
+    /// <summary>Shapes a fix could handle and does not yet: they count against the coverage.</summary>
+    private const string NotYetSection = "## Not fixed yet";
+
+    /// <summary>The issue's bar: Fix All repairs at least this share of what each rule reports outside its by-design exceptions.</summary>
+    private const double MinimumFixedShare = 0.95;
+
+    /// <summary>Test names in backticks in one section of the rule page.</summary>
+    private static HashSet<string> Listing(string rule, string heading)
     {
-        var page = File.ReadAllText(Repository.PathOf("docs", "rules", rule + ".md"));
-        var start = page.IndexOf("## No fix for", StringComparison.Ordinal);
+        var page = File.ReadAllText(Repository.PathOf("docs", "rules", rule + ".md")).Replace("\r\n", "\n");
+        var start = page.IndexOf(heading + "\n", StringComparison.Ordinal);
         if (start < 0)
         {
             return new HashSet<string>();
@@ -116,19 +131,31 @@ public sealed class FixCoverageTests
     private static string Table(List<SourceResult> results)
     {
         var builder = new StringBuilder();
-        builder.Append("| Rule | Positive sources | Diagnostics | Fixed | Fixed % | Not fixed (listed under \"No fix for\") | Not measured (need their test's setup) |\n");
-        builder.Append("|---|---|---|---|---|---|---|\n");
+        builder.Append("| Rule | Positive sources | Diagnostics | Fixed | Fixed % | Left by design (\"No fix for\") | Fixed % of the rest | Not fixed yet | Not measured (need their test's setup) |\n");
+        builder.Append("|---|---|---|---|---|---|---|---|---|\n");
         foreach (var rule in Rules)
         {
             var measured = results.Where(result => result.Rule == rule && result.Measured).ToList();
             var reported = measured.Sum(result => result.Reported);
-            var fixedCount = measured.Sum(result => result.Reported - result.Remaining);
-            var percent = reported == 0 ? "-" : $"{100.0 * fixedCount / reported:0.0}%";
-            builder.Append($"| {rule} | {measured.Count} | {reported} | {fixedCount} | {percent} | {measured.Sum(result => result.Remaining)} | {results.Count(result => result.Rule == rule && !result.Measured)} |\n");
+            var (fixedCount, fixable) = FixedOfFixable(results, rule);
+            var notYet = fixable - fixedCount;
+            builder.Append($"| {rule} | {measured.Count} | {reported} | {fixedCount} | {Percent(fixedCount, reported)} | {reported - fixable} | {Percent(fixedCount, fixable)} | {notYet} | {results.Count(result => result.Rule == rule && !result.Measured)} |\n");
         }
 
         return builder.ToString();
     }
+
+    /// <summary>Diagnostics fixed, and diagnostics not left by design (in tests not listed under "No fix for").</summary>
+    private static (int Fixed, int Fixable) FixedOfFixable(List<SourceResult> results, string rule)
+    {
+        var byDesign = Listing(rule, ByDesignSection);
+        var measured = results.Where(result => result.Rule == rule && result.Measured).ToList();
+        var fixedCount = measured.Sum(result => result.Reported - result.Remaining);
+        var leftByDesign = measured.Where(result => byDesign.Contains(TestName(result.Source.Test))).Sum(result => result.Remaining);
+        return (fixedCount, measured.Sum(result => result.Reported) - leftByDesign);
+    }
+
+    private static string Percent(int part, int whole) => whole == 0 ? "-" : $"{100.0 * part / whole:0.0}%";
 
     private sealed record SourceResult(PositiveSource Source, string Rule, bool Measured, int Reported, int Remaining, List<string> NewErrors);
 

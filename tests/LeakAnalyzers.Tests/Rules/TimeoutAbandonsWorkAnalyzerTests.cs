@@ -347,7 +347,7 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
             async Task<string> M(HttpClient client)
             {
                 var a = client.GetStringAsync("http://a/");
-                if (await [|Task.WhenAny(a, Task.Delay(100))|] != a)
+                if (await Task.WhenAny(a, Task.Delay(100)) != a)
                 {
                     Console.WriteLine("slow");
                 }
@@ -369,7 +369,7 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
             async Task<string> M(HttpClient client)
             {
                 var a = client.GetStringAsync("http://a/");
-                if (await [|Task.WhenAny(a, Task.Delay(100))|] != a)
+                if (await Task.WhenAny(a, Task.Delay(100)) != a)
                 {
                     Console.WriteLine("slow");
                 }
