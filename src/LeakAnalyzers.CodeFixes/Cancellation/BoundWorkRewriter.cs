@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -81,45 +82,121 @@ internal static class BoundWorkRewriter
         }
 
         var work = BackgroundWork.InDelegates(starter, types);
-        if (work.IsEmpty)
+        var delays = work.Acceptors.Where(call => IsDelay(call, types)).ToList();
+        var keepBefore = LeadingDelays(syntax, delays);
+        if (keepBefore < 0 || work.Threaded.Any(call => DelaysInside(call, types, BackgroundWork.MaxDepth)))
         {
+            // A wait between pieces of work: a timeout started before it would run out while it waits.
             return false;
         }
 
-        var source = LocalNames.UniqueInFunction("cts", syntax, model);
-        var token = ParseExpression(source + ".Token");
-        if (!CancellationRewriter.PassToken(editor, work.Acceptors, token, types) ||
-            !TokenThreading.Thread(editor, work.Threaded, token, types, model, cancellationToken))
+        var acceptors = work.Acceptors.Where(call => !IsDelay(call, types)).ToList();
+        if (acceptors.Count == 0 && work.Threaded.IsEmpty)
         {
             return false;
         }
 
         var host = lambda.Symbol.IsStatic ? null : HostToken.Find(starter, types, model);
-        var returnsValue = returnType is INamedTypeSymbol { IsGenericType: true } && returnsTask
-            || (!returnsTask && !lambda.Symbol.ReturnsVoid);
-        var layout = new BoundWorkSource.Indentation(syntax);
-        editor.ReplaceNode(syntax, (current, _) => BoundWorkSource.DeclareIn((AnonymousFunctionExpressionSyntax)current, source, host, timeout, usingDeclarations, makeAsync, returnsValue, layout));
-        return true;
-    }
-
-    /// <summary><c>_ = SendAsync(x)</c> becomes <c>_ = Task.Run(async () =&gt; { using var cts = ...; await SendAsync(x, cts.Token); })</c>.</summary>
-    private static bool WrapCall(DocumentEditor editor, IInvocationOperation call, ExpressionSyntax timeout, bool usingDeclarations, CancellationTypes types, SemanticModel model)
-    {
-        if (call.Syntax is not InvocationExpressionSyntax syntax ||
-            !types.IsTaskLike(call.Type) ||
-            !DeferredCall.KeepsItsType(call, types) ||
-            !DeferredCall.ReadsTheSameLater(call))
+        var source = LocalNames.UniqueInFunction("cts", syntax, model);
+        var token = ParseExpression(source + ".Token");
+        if (!CancellationRewriter.PassToken(editor, acceptors, token, types) ||
+            !TokenThreading.Thread(editor, work.Threaded, token, types, model, cancellationToken) ||
+            (host is not null && !CancellationRewriter.PassToken(editor, delays, ParseExpression(host), types)))
         {
             return false;
         }
 
-        var source = LocalNames.UniqueInFunction("cts", syntax, model);
-        if (!CancellationRewriter.PassToken(editor, new[] { call }, ParseExpression(source + ".Token"), types))
+        var returnsValue = returnType is INamedTypeSymbol { IsGenericType: true } && returnsTask
+            || (!returnsTask && !lambda.Symbol.ReturnsVoid);
+        var result = returnType is INamedTypeSymbol { IsGenericType: true } task && returnsTask ? task.TypeArguments[0] : returnType;
+        var disposeResultAs = returnsValue && syntax.ExpressionBody is not null && IsDisposable(result, model.Compilation) && DeferredCall.KeepsItsType(starter, types)
+            ? LocalNames.UniqueInFunction(LocalNames.For(result), syntax, model)
+            : null;
+        var layout = new BoundWorkSource.Indentation(syntax);
+        var body = new BoundWorkSource.Body(keepBefore, disposeResultAs);
+        editor.ReplaceNode(syntax, (current, _) => BoundWorkSource.DeclareIn((AnonymousFunctionExpressionSyntax)current, source, host, timeout, usingDeclarations, makeAsync, returnsValue && disposeResultAs is null, body, layout));
+        return true;
+    }
+
+    /// <summary><c>Task.Delay</c>: a wait the work means to make, which a timeout must not cut short.</summary>
+    private static bool IsDelay(IInvocationOperation call, CancellationTypes types) =>
+        call.TargetMethod.IsStatic && types.IsTaskMethod(call.TargetMethod, "Delay");
+
+    /// <summary>
+    /// How many statements at the top of the lambda's block are <c>await Task.Delay(...)</c>: the source is
+    /// declared after them, so its timeout starts when the work does. -1 when a delay sits anywhere else.
+    /// </summary>
+    private static int LeadingDelays(AnonymousFunctionExpressionSyntax lambda, IReadOnlyCollection<IInvocationOperation> delays)
+    {
+        if (delays.Count == 0)
+        {
+            return 0;
+        }
+
+        if (lambda.Block is null)
+        {
+            return -1;
+        }
+
+        var syntaxes = new HashSet<SyntaxNode>(delays.Select(delay => delay.Syntax));
+        var leading = 0;
+        foreach (var statement in lambda.Block.Statements)
+        {
+            if (statement is not ExpressionStatementSyntax { Expression: AwaitExpressionSyntax awaited } || !syntaxes.Remove(Awaited(awaited.Expression)))
+            {
+                break;
+            }
+
+            leading++;
+        }
+
+        return syntaxes.Count == 0 ? leading : -1;
+    }
+
+    /// <summary>The invocation under <c>.ConfigureAwait(...)</c>.</summary>
+    private static SyntaxNode Awaited(ExpressionSyntax expression) =>
+        expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Expression: var inner } } ? inner : expression;
+
+    /// <summary>Whether a same-file method the token would be threaded into waits on <c>Task.Delay</c>.</summary>
+    private static bool DelaysInside(IInvocationOperation threaded, CancellationTypes types, int depth)
+    {
+        if (depth <= 0)
+        {
+            return false;
+        }
+
+        var calls = BackgroundWork.InMethod(threaded.TargetMethod, types, depth);
+        return calls.Acceptors.Any(call => IsDelay(call, types)) || calls.Threaded.Any(call => DelaysInside(call, types, depth - 1));
+    }
+
+    private static bool IsDisposable(ITypeSymbol? type, Compilation compilation) =>
+        type is not null && compilation.GetSpecialType(SpecialType.System_IDisposable) is { } disposable &&
+        (SymbolEqualityComparer.Default.Equals(type, disposable) || type.AllInterfaces.Contains(disposable, SymbolEqualityComparer.Default));
+
+    /// <summary>
+    /// <c>_ = SendAsync(x)</c> becomes <c>_ = Task.Run(async () =&gt; { using var cts = ...; await SendAsync(x, cts.Token); })</c>,
+    /// with the receiver and arguments that would read other values later read into locals before it.
+    /// A write whose order matters (a channel, a stream, a socket) keeps its place and gets the host's token.
+    /// </summary>
+    private static bool WrapCall(DocumentEditor editor, IInvocationOperation call, ExpressionSyntax timeout, bool usingDeclarations, CancellationTypes types, SemanticModel model)
+    {
+        if (call.Syntax is not InvocationExpressionSyntax syntax || !types.IsTaskLike(call.Type) || IsDelay(call, types))
         {
             return false;
         }
 
         var host = HostToken.Find(call, types, model);
+        if (OrderedWriter.Receives(call, model.Compilation))
+        {
+            // One Task.Run per write would let the writes overtake each other.
+            return host is not null && CancellationRewriter.PassToken(editor, new[] { call }, ParseExpression(host), types);
+        }
+
+        if (!DeferredCall.KeepsItsType(call, types) || DeferredCall.PiecesToReadFirst(call) is not { } readFirst)
+        {
+            return false;
+        }
+
         var returnsValue = call.Type is INamedTypeSymbol { IsGenericType: true };
         var isValueTask = SymbolEqualityComparer.Default.Equals(call.Type?.OriginalDefinition, types.ValueTask) ||
                           SymbolEqualityComparer.Default.Equals(call.Type?.OriginalDefinition, types.ValueTaskOfT);
@@ -128,18 +205,88 @@ internal static class BoundWorkRewriter
             return false;
         }
 
+        var anchor = syntax.FirstAncestorOrSelf<StatementSyntax>();
+        if (readFirst.Count > 0 && anchor?.Parent is not (BlockSyntax or SwitchSectionSyntax))
+        {
+            return false;
+        }
+
+        var declarations = new List<StatementSyntax>();
+        var names = new HashSet<string>();
+        foreach (var piece in readFirst)
+        {
+            var name = UniqueName(PreferredName(piece, call), anchor!, model, names);
+            declarations.Add(ReadInto(name, piece, model));
+            editor.ReplaceNode(piece.Syntax, IdentifierName(name).WithTriviaFrom(piece.Syntax));
+        }
+
+        var source = LocalNames.UniqueInFunction("cts", syntax, model);
+        if (!CancellationRewriter.PassToken(editor, new[] { call }, ParseExpression(source + ".Token"), types))
+        {
+            return false;
+        }
+
+        if (declarations.Count > 0)
+        {
+            CancellationRewriter.InsertBefore(editor, anchor!, declarations.ToArray());
+        }
+
+        var result = returnsValue ? ((INamedTypeSymbol)call.Type!).TypeArguments[0] : null;
+        var disposeResultAs = IsDisposable(result, model.Compilation)
+            ? LocalNames.UniqueInFunction(LocalNames.For(result), syntax, model)
+            : null;
         var layout = new BoundWorkSource.Indentation(syntax);
+        var body = new BoundWorkSource.Body(0, disposeResultAs);
         editor.ReplaceNode(syntax, (current, _) =>
         {
             var lambda = ParenthesizedLambdaExpression()
                 .WithAsyncKeyword(Token(SyntaxKind.AsyncKeyword))
                 .WithExpressionBody(((ExpressionSyntax)current).WithoutTrivia());
-            var bounded = BoundWorkSource.DeclareIn(lambda, source, host, timeout, usingDeclarations, makeAsync: true, returnsValue, layout);
+            var bounded = BoundWorkSource.DeclareIn(lambda, source, host, timeout, usingDeclarations, makeAsync: true, returnsValue && disposeResultAs is null, body, layout);
             return InvocationExpression(
                     MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName("Task"), IdentifierName("Run")),
                     ArgumentList(SingletonSeparatedList(Argument(bounded))))
                 .WithTriviaFrom(current);
         });
         return true;
+    }
+
+    /// <summary>An argument is named after its parameter, a receiver after its member (<c>_queue.Writer</c>: <c>writer</c>) or its type.</summary>
+    private static string PreferredName(IOperation piece, IInvocationOperation call)
+    {
+        if (piece.Parent is IArgumentOperation { Parameter: { } parameter } && !(call.TargetMethod.IsExtensionMethod && parameter.Ordinal == 0 && call.Instance is null && call.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax }))
+        {
+            return parameter.Name;
+        }
+
+        var member = piece switch
+        {
+            IPropertyReferenceOperation property => property.Property.Name,
+            IFieldReferenceOperation field => field.Field.Name,
+            _ => null,
+        };
+        member = member?.TrimStart('_');
+        return string.IsNullOrEmpty(member) ? LocalNames.For(piece.Type) : char.ToLowerInvariant(member![0]) + member.Substring(1);
+    }
+
+    private static string UniqueName(string preferred, StatementSyntax anchor, SemanticModel model, HashSet<string> taken)
+    {
+        var name = LocalNames.Unique(preferred, anchor, model);
+        for (var suffix = 2; !taken.Add(name); suffix++)
+        {
+            name = LocalNames.Unique(preferred + suffix, anchor, model);
+        }
+
+        return name;
+    }
+
+    /// <summary><c>var name = piece;</c>, or the type spelled out when the piece has none of its own (<c>new(...)</c>, <c>[...]</c>).</summary>
+    private static StatementSyntax ReadInto(string name, IOperation piece, SemanticModel model)
+    {
+        var natural = model.GetTypeInfo(piece.Syntax).Type;
+        var type = natural is null or IErrorTypeSymbol || piece.Syntax is ImplicitObjectCreationExpressionSyntax or CollectionExpressionSyntax
+            ? piece.Type!.ToMinimalDisplayString(model, piece.Syntax.SpanStart)
+            : "var";
+        return ParseStatement($"{type} {name} = {piece.Syntax.WithoutTrivia().ToFullString()};");
     }
 }
