@@ -228,7 +228,12 @@ internal static class BoundWorkRewriter
 
         if (declarations.Count > 0)
         {
-            CancellationRewriter.InsertBefore(editor, anchor!, declarations.ToArray());
+            // The reads are part of the call: its comments and blank lines go above them.
+            var lines = declarations.Select(declaration => CancellationRewriter.OnLineOf(declaration, anchor!)).ToArray();
+            lines[0] = lines[0].WithLeadingTrivia(anchor!.GetLeadingTrivia());
+            var indentation = Layout.Indentation(anchor);
+            editor.ReplaceNode(anchor, (current, _) => current.WithLeadingTrivia(indentation));
+            editor.InsertBefore(anchor, lines);
         }
 
         var result = returnsValue ? ((INamedTypeSymbol)call.Type!).TypeArguments[0] : null;

@@ -463,6 +463,42 @@ public sealed class BoundTheWorkCodeFixTests
             """, test => test.CodeActionEquivalenceKey = BoundTheWork);
 
     [Fact]
+    public Task A_receiver_and_arguments_read_first_keep_their_order() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            class Notifier
+            {
+                public HttpClient Client { get; set; } = new();
+
+                private string Url(int id) => "http://n/" + id;
+
+                public void Notify(int id)
+                {
+                    // tell the partner
+                    _ = [|Client.PostAsync(Url(id), content: null)|];
+                }
+            }
+            """, """
+            class Notifier
+            {
+                public HttpClient Client { get; set; } = new();
+
+                private string Url(int id) => "http://n/" + id;
+
+                public void Notify(int id)
+                {
+                    // tell the partner
+                    var client = Client;
+                    var requestUri = Url(id);
+                    _ = Task.Run(async () =>
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        using var response = await client.PostAsync(requestUri, content: null, cancellationToken: cts.Token);
+                    });
+                }
+            }
+            """);
+
+    [Fact]
     public Task Not_offered_where_the_call_hands_over_a_request_object() =>
         Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
             using Microsoft.AspNetCore.Http;
