@@ -83,6 +83,14 @@ internal static class BoundWorkRewriter
 
         var work = BackgroundWork.InDelegates(starter, types);
         var delays = work.Acceptors.Where(call => IsDelay(call, types)).ToList();
+        var acceptors = work.Acceptors.Where(call => !IsDelay(call, types)).ToList();
+        var host = lambda.Symbol.IsStatic ? null : HostToken.Find(starter, types, model);
+        if (acceptors.Count == 0 && work.Threaded.IsEmpty)
+        {
+            // The work only waits: the host's token may end the wait, a timeout must not.
+            return host is not null && CancellationRewriter.PassToken(editor, delays, ParseExpression(host), types);
+        }
+
         var keepBefore = LeadingDelays(syntax, delays);
         if (keepBefore < 0 || work.Threaded.Any(call => DelaysInside(call, types, BackgroundWork.MaxDepth)))
         {
@@ -90,13 +98,6 @@ internal static class BoundWorkRewriter
             return false;
         }
 
-        var acceptors = work.Acceptors.Where(call => !IsDelay(call, types)).ToList();
-        if (acceptors.Count == 0 && work.Threaded.IsEmpty)
-        {
-            return false;
-        }
-
-        var host = lambda.Symbol.IsStatic ? null : HostToken.Find(starter, types, model);
         var source = LocalNames.UniqueInFunction("cts", syntax, model);
         var token = ParseExpression(source + ".Token");
         if (!CancellationRewriter.PassToken(editor, acceptors, token, types) ||
@@ -180,15 +181,16 @@ internal static class BoundWorkRewriter
     /// </summary>
     private static bool WrapCall(DocumentEditor editor, IInvocationOperation call, ExpressionSyntax timeout, bool usingDeclarations, CancellationTypes types, SemanticModel model)
     {
-        if (call.Syntax is not InvocationExpressionSyntax syntax || !types.IsTaskLike(call.Type) || IsDelay(call, types))
+        if (call.Syntax is not InvocationExpressionSyntax syntax || !types.IsTaskLike(call.Type))
         {
             return false;
         }
 
         var host = HostToken.Find(call, types, model);
-        if (OrderedWriter.Receives(call, model.Compilation))
+        if (IsDelay(call, types) || OrderedWriter.Receives(call, model.Compilation))
         {
-            // One Task.Run per write would let the writes overtake each other.
+            // A delay is a wait a timeout must not cut short; one Task.Run per write would let writes
+            // overtake each other. Both keep their place and stop with the host.
             return host is not null && CancellationRewriter.PassToken(editor, new[] { call }, ParseExpression(host), types);
         }
 

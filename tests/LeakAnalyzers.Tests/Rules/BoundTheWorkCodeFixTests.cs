@@ -632,6 +632,36 @@ public sealed class BoundTheWorkCodeFixTests
             """);
 
     [Fact]
+    public Task Work_that_only_waits_gets_the_host_token_not_a_timeout() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            class Ticker
+            {
+                private readonly CancellationToken _stopping;
+
+                public Ticker(CancellationToken stopping) => _stopping = stopping;
+
+                public void Tick()
+                {
+                    [|Task.Delay(1000)|];
+                    _ = [|Task.Run(async () => await Task.Delay(10))|];
+                }
+            }
+            """, """
+            class Ticker
+            {
+                private readonly CancellationToken _stopping;
+
+                public Ticker(CancellationToken stopping) => _stopping = stopping;
+
+                public void Tick()
+                {
+                    Task.Delay(1000, _stopping);
+                    _ = Task.Run(async () => await Task.Delay(10, _stopping));
+                }
+            }
+            """);
+
+    [Fact]
     public Task Not_offered_where_the_work_waits_between_or_around_its_calls() =>
         Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
             class Poller
