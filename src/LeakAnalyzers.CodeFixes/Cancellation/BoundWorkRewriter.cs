@@ -258,23 +258,39 @@ internal static class BoundWorkRewriter
         return true;
     }
 
-    /// <summary>An argument is named after its parameter, a receiver after its member (<c>_queue.Writer</c>: <c>writer</c>) or its type.</summary>
+    /// <summary>
+    /// An argument is named after its parameter (unless that is a placeholder such as <c>arg1</c>), a receiver
+    /// or a placeholder argument after its member (<c>_queue.Writer</c>: <c>writer</c>) or its type.
+    /// </summary>
     private static string PreferredName(IOperation piece, IInvocationOperation call)
     {
-        if (piece.Parent is IArgumentOperation { Parameter: { } parameter } && !(call.TargetMethod.IsExtensionMethod && parameter.Ordinal == 0 && call.Instance is null && call.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax }))
+        var isReceiver = piece.Parent is not IArgumentOperation ||
+                         (call.TargetMethod.IsExtensionMethod && call.Instance is null && piece.Parent is IArgumentOperation { Parameter.Ordinal: 0 } &&
+                          call.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax });
+        if (!isReceiver && piece.Parent is IArgumentOperation { Parameter: { } parameter } && !IsPlaceholder(parameter.Name))
         {
             return parameter.Name;
         }
 
-        var member = piece switch
+        var value = piece;
+        while (value is IConversionOperation { IsImplicit: true } conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        var member = value switch
         {
             IPropertyReferenceOperation property => property.Property.Name,
             IFieldReferenceOperation field => field.Field.Name,
             _ => null,
         };
         member = member?.TrimStart('_');
-        return string.IsNullOrEmpty(member) ? LocalNames.For(piece.Type) : char.ToLowerInvariant(member![0]) + member.Substring(1);
+        return string.IsNullOrEmpty(member) ? LocalNames.For(value.Type) : char.ToLowerInvariant(member![0]) + member.Substring(1);
     }
+
+    /// <summary><c>arg</c>, <c>arg1</c>, <c>obj</c>: names that say nothing of the value.</summary>
+    private static bool IsPlaceholder(string name) =>
+        name.TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9') is "arg" or "obj" or "o";
 
     private static string UniqueName(string preferred, StatementSyntax anchor, SemanticModel model, HashSet<string> taken)
     {

@@ -112,10 +112,18 @@ internal static class DeferredCall
         return operation;
     }
 
-    /// <summary>A reference type of ASP.NET Core (<c>HttpContext</c>, <c>HttpRequest</c>, headers): pooled and reused once the request ends.</summary>
-    private static bool IsRequestObject(ITypeSymbol? type) =>
-        type is { IsReferenceType: true } &&
-        type.ContainingNamespace?.ToDisplayString().StartsWith("Microsoft.AspNetCore", System.StringComparison.Ordinal) == true;
+    /// <summary>
+    /// A reference type of ASP.NET Core (<c>HttpContext</c>, <c>HttpRequest</c>, headers, an action's context):
+    /// pooled and reused once the request ends. SignalR's proxies and hub contexts live as long as their
+    /// connection or the application, so they may be used later.
+    /// </summary>
+    private static bool IsRequestObject(ITypeSymbol? type)
+    {
+        var ns = type is { IsReferenceType: true } ? type.ContainingNamespace?.ToDisplayString() : null;
+        return ns is not null &&
+               ns.StartsWith("Microsoft.AspNetCore", System.StringComparison.Ordinal) &&
+               !ns.StartsWith("Microsoft.AspNetCore.SignalR", System.StringComparison.Ordinal);
+    }
 
     private static bool ReadsTheSameLater(IOperation value, HashSet<ISymbol> written, int depth = 0)
     {

@@ -499,6 +499,38 @@ public sealed class BoundTheWorkCodeFixTests
             """);
 
     [Fact]
+    public Task A_hub_send_reads_its_proxy_and_arguments_before_the_work() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using Microsoft.AspNetCore.SignalR;
+
+            public sealed class NotificationsHub : Hub
+            {
+                public override Task OnConnectedAsync()
+                {
+                    _ = [|Clients.Others.SendAsync("joined", Context.ConnectionId)|];
+                    return base.OnConnectedAsync();
+                }
+            }
+            """, """
+            using Microsoft.AspNetCore.SignalR;
+
+            public sealed class NotificationsHub : Hub
+            {
+                public override Task OnConnectedAsync()
+                {
+                    var others = Clients.Others;
+                    var connectionId = Context.ConnectionId;
+                    _ = Task.Run(async () =>
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        await others.SendAsync("joined", connectionId, cts.Token);
+                    });
+                    return base.OnConnectedAsync();
+                }
+            }
+            """);
+
+    [Fact]
     public Task Not_offered_where_the_call_hands_over_a_request_object() =>
         Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
             using Microsoft.AspNetCore.Http;
