@@ -194,23 +194,17 @@ internal static class BoundWorkRewriter
             return host is not null && CancellationRewriter.PassToken(editor, new[] { call }, ParseExpression(host), types);
         }
 
-        if (!DeferredCall.KeepsItsType(call, types) || DeferredCall.PiecesToReadFirst(call) is not { } readFirst)
-        {
-            return false;
-        }
-
         var returnsValue = call.Type is INamedTypeSymbol { IsGenericType: true };
         var isValueTask = SymbolEqualityComparer.Default.Equals(call.Type?.OriginalDefinition, types.ValueTask) ||
                           SymbolEqualityComparer.Default.Equals(call.Type?.OriginalDefinition, types.ValueTaskOfT);
-        if (isValueTask && returnsValue)
-        {
-            return false;
-        }
-
         var anchor = syntax.FirstAncestorOrSelf<StatementSyntax>();
-        if (readFirst.Count > 0 && anchor?.Parent is not (BlockSyntax or SwitchSectionSyntax))
+        if (!DeferredCall.KeepsItsType(call, types) || (isValueTask && returnsValue) ||
+            DeferredCall.PiecesToReadFirst(call) is not { } readFirst ||
+            (readFirst.Count > 0 && anchor?.Parent is not (BlockSyntax or SwitchSectionSyntax)))
         {
-            return false;
+            // The call cannot move into Task.Run (its task would change type, a request object or a value
+            // read in an expression body would be read later): it stays where it is and stops with the host.
+            return host is not null && CancellationRewriter.PassToken(editor, new[] { call }, ParseExpression(host), types);
         }
 
         var declarations = new List<StatementSyntax>();

@@ -531,6 +531,68 @@ public sealed class BoundTheWorkCodeFixTests
             """);
 
     [Fact]
+    public Task A_call_that_cannot_move_keeps_its_place_and_gets_the_host_token() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using Microsoft.Extensions.Hosting;
+
+            public interface IMetricsSink
+            {
+                ValueTask FlushAsync(CancellationToken cancellationToken = default);
+            }
+
+            static class TaskHelpers
+            {
+                public static void Forget(this Task task) { }
+            }
+
+            sealed class MetricsPusher : BackgroundService
+            {
+                private readonly IMetricsSink _sink;
+
+                public MetricsPusher(IMetricsSink sink) => _sink = sink;
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        [|_sink.FlushAsync()|].AsTask().Forget();
+                        _ = [|File.AppendAllTextAsync("push.log", "tick")|].ContinueWith(t => Console.WriteLine(t.Exception), TaskContinuationOptions.OnlyOnFaulted);
+                        await Task.Delay(1000, stoppingToken);
+                    }
+                }
+            }
+            """, """
+            using Microsoft.Extensions.Hosting;
+
+            public interface IMetricsSink
+            {
+                ValueTask FlushAsync(CancellationToken cancellationToken = default);
+            }
+
+            static class TaskHelpers
+            {
+                public static void Forget(this Task task) { }
+            }
+
+            sealed class MetricsPusher : BackgroundService
+            {
+                private readonly IMetricsSink _sink;
+
+                public MetricsPusher(IMetricsSink sink) => _sink = sink;
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        _sink.FlushAsync(stoppingToken).AsTask().Forget();
+                        _ = File.AppendAllTextAsync("push.log", "tick", stoppingToken).ContinueWith(t => Console.WriteLine(t.Exception), TaskContinuationOptions.OnlyOnFaulted);
+                        await Task.Delay(1000, stoppingToken);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
     public Task Not_offered_where_the_call_hands_over_a_request_object() =>
         Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
             using Microsoft.AspNetCore.Http;
