@@ -19,10 +19,12 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 /// scope) and passes its token to every token-accepting call in the work:
 /// <list type="bullet">
 /// <item><c>Task.Run</c>/<c>StartNew</c>: the source is declared at the top of the lambda, which
-/// becomes <c>async</c> when it returned a task (so the source lives until the work ends);</item>
+/// becomes <c>async</c> when it returned a task (so the source lives until the work ends), below the
+/// <c>Task.Delay</c>s the work starts with (a delay gets the host token, never the timeout);</item>
 /// <item>a direct call (<c>_ = SendAsync(x)</c>): it is moved into <c>Task.Run(async () =&gt; { ... })</c>,
-/// only when its receiver and arguments read the same values later (locals and parameters never
-/// reassigned, read-only fields, constants; nothing of the request's <c>HttpContext</c>).</item>
+/// with the receiver and arguments that would read other values later read into locals first; a
+/// disposable result is disposed there. A call that cannot move (an ordered write, a delay, a task
+/// that would change type) keeps its place and gets the host token.</item>
 /// </list>
 /// A request's token is never used: a request that ends normally never cancels it.
 /// The steps live beside it: <see cref="HostToken"/> finds the token to link to,
