@@ -17,10 +17,11 @@ internal static class BoundWorkSource
     /// <summary>
     /// The lambda with the source declared first in its body: <c>using var</c> (C# 8) or a <c>using</c>
     /// statement around the body. An expression body becomes a block (<c>[return] [await] expression;</c>)
-    /// whose braces line up with the line the lambda starts on.
+    /// whose braces line up with the line the lambda starts on; a result to dispose is declared
+    /// <c>using var response = await ...;</c> (C# 8) or disposed by <c>(await ...).Dispose();</c>.
     /// </summary>
     public static AnonymousFunctionExpressionSyntax DeclareIn(
-        AnonymousFunctionExpressionSyntax lambda, string source, string? host, ExpressionSyntax timeout, bool usingDeclarations, bool makeAsync, bool returnsValue, Indentation layout)
+        AnonymousFunctionExpressionSyntax lambda, string source, string? host, ExpressionSyntax timeout, bool usingDeclarations, bool makeAsync, bool returnsValue, Body body, Indentation layout)
     {
         var creation = host is null
             ? $"new CancellationTokenSource({timeout})"
@@ -41,11 +42,15 @@ internal static class BoundWorkSource
             var expression = lambda.ExpressionBody!.WithoutTrivia();
             if (makeAsync)
             {
-                expression = AwaitExpression(expression);
+                expression = AwaitExpression(Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(Space), expression);
             }
 
             inner = layout.Line + layout.Unit;
-            var statement = returnsValue ? (StatementSyntax)ReturnStatement(expression) : ExpressionStatement(expression);
+            var statement = body.DisposeResultAs is { } disposed
+                ? usingDeclarations
+                    ? ParseStatement($"using var {disposed} = {expression.ToFullString()};")
+                    : ExpressionStatement(InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ParenthesizedExpression(expression), IdentifierName("Dispose"))))
+                : returnsValue ? ReturnStatement(expression) : ExpressionStatement(expression);
             block = Block(
                 Token(TriviaList(Whitespace(layout.Line)), SyntaxKind.OpenBraceToken, TriviaList(endOfLine)),
                 SingletonList(statement.WithLeadingTrivia(Whitespace(inner)).WithTrailingTrivia(endOfLine)),
@@ -63,13 +68,13 @@ internal static class BoundWorkSource
                 added.Add(OnLine(cancelAfter, inner));
             }
 
-            block = block.WithStatements(block.Statements.InsertRange(0, added));
+            block = block.WithStatements(block.Statements.InsertRange(body.KeepBefore, added));
         }
         else
         {
             // using (var cts = ...) { <the body, one level deeper> }
             var deeper = inner + layout.Unit;
-            var statements = block.Statements.Select(statement => Indent(statement, layout.Unit)).ToList();
+            var statements = block.Statements.Skip(body.KeepBefore).Select(statement => Indent(statement, layout.Unit)).ToList();
             if (cancelAfter is not null)
             {
                 statements.Insert(0, OnLine(cancelAfter, deeper));
@@ -84,7 +89,7 @@ internal static class BoundWorkSource
                         Token(TriviaList(Whitespace(inner)), SyntaxKind.CloseBraceToken, TriviaList(endOfLine))))
                 .WithUsingKeyword(Token(TriviaList(Whitespace(inner)), SyntaxKind.UsingKeyword, TriviaList(Space)))
                 .WithCloseParenToken(Token(default, SyntaxKind.CloseParenToken, TriviaList(endOfLine)));
-            block = block.WithStatements(SingletonList<StatementSyntax>(usingStatement));
+            block = block.WithStatements(List(block.Statements.Take(body.KeepBefore).Append(usingStatement)));
         }
 
         var result = lambda switch
@@ -130,6 +135,22 @@ internal static class BoundWorkSource
                 ? current.WithLeadingTrivia(leading.Replace(leading[last], Whitespace(leading[last].ToString() + unit)))
                 : current.WithLeadingTrivia(leading.Add(Whitespace(unit)));
         });
+    }
+
+    /// <summary>What the work's body keeps around the source.</summary>
+    public readonly struct Body
+    {
+        /// <param name="keepBefore">Statements at the top of the block that stay above the source (waits before the work).</param>
+        /// <param name="disposeResultAs">The name of the work's result when it is disposed instead of returned.</param>
+        public Body(int keepBefore, string? disposeResultAs)
+        {
+            KeepBefore = keepBefore;
+            DisposeResultAs = disposeResultAs;
+        }
+
+        public int KeepBefore { get; }
+
+        public string? DisposeResultAs { get; }
     }
 
     /// <summary>How the lines around the lambda are laid out: the indentation of its first line, one level, the line break.</summary>

@@ -70,7 +70,7 @@ internal static class CancellationRewriter
 
         var argument = slot.Positional
             ? Argument(token)
-            : Argument(NameColon(IdentifierName(slot.Parameter.Name)), default, token);
+            : Argument(NameColon(IdentifierName(slot.Parameter.Name), Token(SyntaxKind.ColonToken).WithTrailingTrivia(Space)), default, token);
         var separators = arguments.GetSeparators().ToList();
         if (arguments.Count > 0)
         {

@@ -92,7 +92,7 @@ internal static class TokenThreading
 
             var positional = AllPositional(node) && node.ArgumentList.Arguments.Count == call.TargetMethod.Parameters.Length;
             var parameterName = parameterNames[call.TargetMethod.OriginalDefinition];
-            editor.ReplaceNode(node, (current, _) => AddArgument((InvocationExpressionSyntax)current, positional ? Argument(callToken) : Argument(NameColon(IdentifierName(parameterName)), default, callToken)));
+            editor.ReplaceNode(node, (current, _) => AddArgument((InvocationExpressionSyntax)current, positional ? Argument(callToken) : Argument(NameColon(IdentifierName(parameterName), Token(SyntaxKind.ColonToken).WithTrailingTrivia(Space)), default, callToken)));
         }
 
         return true;

@@ -364,11 +364,33 @@ public sealed class BoundTheWorkCodeFixTests
             """, test => test.LanguageVersion = LanguageVersion.CSharp7_3);
 
     [Fact]
-    public Task Not_offered_where_the_call_would_read_other_values_later() =>
+    public Task Arguments_that_would_read_other_values_later_are_read_into_locals_before_the_work() =>
         Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
             using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.Mvc;
 
-            class C
+            public sealed record AuditEntry(string User, string Action, DateTimeOffset At);
+
+            public interface IAuditLog
+            {
+                Task WriteAsync(AuditEntry entry, CancellationToken cancellationToken = default);
+            }
+
+            public class OrdersController : ControllerBase
+            {
+                private readonly IAuditLog _audit;
+
+                public OrdersController(IAuditLog audit) => _audit = audit;
+
+                [HttpPost]
+                public IActionResult Create()
+                {
+                    _ = [|_audit.WriteAsync(new AuditEntry(User.Identity?.Name ?? "anonymous", "order.create", DateTimeOffset.UtcNow))|];
+                    return Accepted();
+                }
+            }
+
+            class Writer
             {
                 void Loop(string[] paths)
                 {
@@ -378,6 +400,233 @@ public sealed class BoundTheWorkCodeFixTests
                     }
                 }
 
+                void Request(HttpContext context)
+                {
+                    _ = [|File.WriteAllTextAsync("a.txt", context.Request.Path.Value)|];
+                }
+            }
+            """, """
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.Mvc;
+
+            public sealed record AuditEntry(string User, string Action, DateTimeOffset At);
+
+            public interface IAuditLog
+            {
+                Task WriteAsync(AuditEntry entry, CancellationToken cancellationToken = default);
+            }
+
+            public class OrdersController : ControllerBase
+            {
+                private readonly IAuditLog _audit;
+
+                public OrdersController(IAuditLog audit) => _audit = audit;
+
+                [HttpPost]
+                public IActionResult Create()
+                {
+                    var entry = new AuditEntry(User.Identity?.Name ?? "anonymous", "order.create", DateTimeOffset.UtcNow);
+                    _ = Task.Run(async () =>
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        await _audit.WriteAsync(entry, cts.Token);
+                    });
+                    return Accepted();
+                }
+            }
+
+            class Writer
+            {
+                void Loop(string[] paths)
+                {
+                    for (var i = 0; i < paths.Length; i++)
+                    {
+                        var path = paths[i];
+                        _ = Task.Run(async () =>
+                        {
+                            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                            await File.WriteAllTextAsync(path, "x", cts.Token);
+                        });
+                    }
+                }
+
+                void Request(HttpContext context)
+                {
+                    var contents = context.Request.Path.Value;
+                    _ = Task.Run(async () =>
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        await File.WriteAllTextAsync("a.txt", contents, cts.Token);
+                    });
+                }
+            }
+            """, test => test.CodeActionEquivalenceKey = BoundTheWork);
+
+    [Fact]
+    public Task A_receiver_and_arguments_read_first_keep_their_order() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            class Notifier
+            {
+                public HttpClient Client { get; set; } = new();
+
+                private string Url(int id) => "http://n/" + id;
+
+                public void Notify(int id)
+                {
+                    // tell the partner
+                    _ = [|Client.PostAsync(Url(id), content: null)|];
+                }
+            }
+            """, """
+            class Notifier
+            {
+                public HttpClient Client { get; set; } = new();
+
+                private string Url(int id) => "http://n/" + id;
+
+                public void Notify(int id)
+                {
+                    // tell the partner
+                    var client = Client;
+                    var requestUri = Url(id);
+                    _ = Task.Run(async () =>
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        using var response = await client.PostAsync(requestUri, content: null, cancellationToken: cts.Token);
+                    });
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_hub_send_reads_its_proxy_and_arguments_before_the_work() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using Microsoft.AspNetCore.SignalR;
+
+            public sealed class NotificationsHub : Hub
+            {
+                public override Task OnConnectedAsync()
+                {
+                    _ = [|Clients.Others.SendAsync("joined", Context.ConnectionId)|];
+                    return base.OnConnectedAsync();
+                }
+            }
+            """, """
+            using Microsoft.AspNetCore.SignalR;
+
+            public sealed class NotificationsHub : Hub
+            {
+                public override Task OnConnectedAsync()
+                {
+                    var others = Clients.Others;
+                    var connectionId = Context.ConnectionId;
+                    _ = Task.Run(async () =>
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        await others.SendAsync("joined", connectionId, cts.Token);
+                    });
+                    return base.OnConnectedAsync();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_call_that_cannot_move_keeps_its_place_and_gets_the_host_token() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using Microsoft.Extensions.Hosting;
+
+            public interface IMetricsSink
+            {
+                ValueTask FlushAsync(CancellationToken cancellationToken = default);
+            }
+
+            static class TaskHelpers
+            {
+                public static void Forget(this Task task) { }
+            }
+
+            sealed class MetricsPusher : BackgroundService
+            {
+                private readonly IMetricsSink _sink;
+
+                public MetricsPusher(IMetricsSink sink) => _sink = sink;
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        [|_sink.FlushAsync()|].AsTask().Forget();
+                        _ = [|File.AppendAllTextAsync("push.log", "tick")|].ContinueWith(t => Console.WriteLine(t.Exception), TaskContinuationOptions.OnlyOnFaulted);
+                        await Task.Delay(1000, stoppingToken);
+                    }
+                }
+            }
+            """, """
+            using Microsoft.Extensions.Hosting;
+
+            public interface IMetricsSink
+            {
+                ValueTask FlushAsync(CancellationToken cancellationToken = default);
+            }
+
+            static class TaskHelpers
+            {
+                public static void Forget(this Task task) { }
+            }
+
+            sealed class MetricsPusher : BackgroundService
+            {
+                private readonly IMetricsSink _sink;
+
+                public MetricsPusher(IMetricsSink sink) => _sink = sink;
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        _sink.FlushAsync(stoppingToken).AsTask().Forget();
+                        _ = File.AppendAllTextAsync("push.log", "tick", stoppingToken).ContinueWith(t => Console.WriteLine(t.Exception), TaskContinuationOptions.OnlyOnFaulted);
+                        await Task.Delay(1000, stoppingToken);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Not_offered_where_the_call_hands_over_a_request_object() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using Microsoft.AspNetCore.Http;
+
+            class C
+            {
+                void Request(HttpContext context)
+                {
+                    _ = [|LogAsync(context.Request)|];
+                }
+
+                static Task LogAsync(HttpRequest request, CancellationToken cancellationToken = default) => Task.CompletedTask;
+            }
+            """, """
+            using Microsoft.AspNetCore.Http;
+
+            class C
+            {
+                void Request(HttpContext context)
+                {
+                    _ = [|LogAsync(context.Request)|];
+                }
+
+                static Task LogAsync(HttpRequest request, CancellationToken cancellationToken = default) => Task.CompletedTask;
+            }
+            """, test => test.CodeActionEquivalenceKey = BoundTheWork);
+
+    [Fact]
+    public Task Not_offered_where_arguments_would_need_reading_first_in_an_expression_bodied_member() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using Microsoft.AspNetCore.Http;
+
+            class C
+            {
                 void Request(HttpContext context) => _ = [|File.WriteAllTextAsync("a.txt", context.Request.Path.Value)|];
             }
             """, """
@@ -385,17 +634,319 @@ public sealed class BoundTheWorkCodeFixTests
 
             class C
             {
-                void Loop(string[] paths)
-                {
-                    for (var i = 0; i < paths.Length; i++)
-                    {
-                        _ = [|File.WriteAllTextAsync(paths[i], "x")|];
-                    }
-                }
-
                 void Request(HttpContext context) => _ = [|File.WriteAllTextAsync("a.txt", context.Request.Path.Value)|];
             }
             """, test => test.CodeActionEquivalenceKey = BoundTheWork);
+
+    [Fact]
+    public Task A_delay_before_the_work_keeps_its_wait_and_the_timeout_starts_after_it() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            public interface IOrderRepository
+            {
+                Task PurgeExpiredAsync(CancellationToken cancellationToken = default);
+            }
+
+            class Scheduler
+            {
+                private readonly IOrderRepository _orders;
+                private readonly CancellationToken _shutdown;
+
+                public Scheduler(IOrderRepository orders, CancellationToken shutdown)
+                {
+                    _orders = orders;
+                    _shutdown = shutdown;
+                }
+
+                public void ScheduleNightlyPurge() =>
+                    [|Task.Run(async () =>
+                    {
+                        await Task.Delay(TimeSpan.FromHours(1));
+                        await _orders.PurgeExpiredAsync();
+                    })|];
+            }
+
+            class HostlessScheduler
+            {
+                private readonly IOrderRepository _orders;
+
+                public HostlessScheduler(IOrderRepository orders) => _orders = orders;
+
+                public void PurgeLater()
+                {
+                    _ = [|Task.Run(async () =>
+                    {
+                        await Task.Delay(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+                        await _orders.PurgeExpiredAsync().ConfigureAwait(false);
+                    })|];
+                }
+            }
+            """, """
+            public interface IOrderRepository
+            {
+                Task PurgeExpiredAsync(CancellationToken cancellationToken = default);
+            }
+
+            class Scheduler
+            {
+                private readonly IOrderRepository _orders;
+                private readonly CancellationToken _shutdown;
+
+                public Scheduler(IOrderRepository orders, CancellationToken shutdown)
+                {
+                    _orders = orders;
+                    _shutdown = shutdown;
+                }
+
+                public void ScheduleNightlyPurge() =>
+                    Task.Run(async () =>
+                    {
+                        await Task.Delay(TimeSpan.FromHours(1), _shutdown);
+                        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown);
+                        cts.CancelAfter(TimeSpan.FromSeconds(30));
+                        await _orders.PurgeExpiredAsync(cts.Token);
+                    });
+            }
+
+            class HostlessScheduler
+            {
+                private readonly IOrderRepository _orders;
+
+                public HostlessScheduler(IOrderRepository orders) => _orders = orders;
+
+                public void PurgeLater()
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        await Task.Delay(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        await _orders.PurgeExpiredAsync(cts.Token).ConfigureAwait(false);
+                    });
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Work_that_only_waits_gets_the_host_token_not_a_timeout() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            class Ticker
+            {
+                private readonly CancellationToken _stopping;
+
+                public Ticker(CancellationToken stopping) => _stopping = stopping;
+
+                public void Tick()
+                {
+                    [|Task.Delay(1000)|];
+                    _ = [|Task.Run(async () => await Task.Delay(10))|];
+                }
+            }
+            """, """
+            class Ticker
+            {
+                private readonly CancellationToken _stopping;
+
+                public Ticker(CancellationToken stopping) => _stopping = stopping;
+
+                public void Tick()
+                {
+                    Task.Delay(1000, _stopping);
+                    _ = Task.Run(async () => await Task.Delay(10, _stopping));
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Not_offered_where_the_work_waits_between_or_around_its_calls() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            class Poller
+            {
+                private readonly HttpClient _client = new();
+
+                public void Poll()
+                {
+                    _ = [|Task.Run(async () =>
+                    {
+                        for (var i = 0; i < 10; i++)
+                        {
+                            await _client.GetStringAsync("http://p/");
+                            await Task.Delay(1000);
+                        }
+                    })|];
+                }
+
+                public void Later() => _ = [|Task.Run(() => Task.Delay(1000))|];
+
+                public void Helper() => _ = [|Task.Run(() => PollLaterAsync())|];
+
+                private async Task PollLaterAsync()
+                {
+                    await Task.Delay(1000);
+                    await _client.GetStringAsync("http://p/");
+                }
+            }
+            """, """
+            class Poller
+            {
+                private readonly HttpClient _client = new();
+
+                public void Poll()
+                {
+                    _ = [|Task.Run(async () =>
+                    {
+                        for (var i = 0; i < 10; i++)
+                        {
+                            await _client.GetStringAsync("http://p/");
+                            await Task.Delay(1000);
+                        }
+                    })|];
+                }
+
+                public void Later() => _ = [|Task.Run(() => Task.Delay(1000))|];
+
+                public void Helper() => _ = [|Task.Run(() => PollLaterAsync())|];
+
+                private async Task PollLaterAsync()
+                {
+                    await Task.Delay(1000);
+                    await _client.GetStringAsync("http://p/");
+                }
+            }
+            """, test => test.CodeActionEquivalenceKey = BoundTheWork);
+
+    [Fact]
+    public Task A_channel_write_keeps_its_place_and_gets_the_host_token() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using System.Threading.Channels;
+
+            public sealed record Job(string Id);
+
+            class JobQueue
+            {
+                private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>();
+                private readonly CancellationToken _shutdown;
+
+                public JobQueue(CancellationToken shutdown) => _shutdown = shutdown;
+
+                public void Enqueue(Job job) => _ = [|_queue.Writer.WriteAsync(job)|];
+            }
+            """, """
+            using System.Threading.Channels;
+
+            public sealed record Job(string Id);
+
+            class JobQueue
+            {
+                private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>();
+                private readonly CancellationToken _shutdown;
+
+                public JobQueue(CancellationToken shutdown) => _shutdown = shutdown;
+
+                public void Enqueue(Job job) => _ = _queue.Writer.WriteAsync(job, _shutdown);
+            }
+            """);
+
+    [Fact]
+    public Task Not_offered_for_an_ordered_write_without_a_host_token() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using System.Threading.Channels;
+
+            class JobQueue
+            {
+                private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+
+                public void Enqueue(string job) => _ = [|_queue.Writer.WriteAsync(job)|];
+
+                public void Append(Stream stream, byte[] line)
+                {
+                    _ = [|stream.WriteAsync(line, 0, line.Length)|];
+                }
+            }
+            """, """
+            using System.Threading.Channels;
+
+            class JobQueue
+            {
+                private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+
+                public void Enqueue(string job) => _ = [|_queue.Writer.WriteAsync(job)|];
+
+                public void Append(Stream stream, byte[] line)
+                {
+                    _ = [|stream.WriteAsync(line, 0, line.Length)|];
+                }
+            }
+            """, test => test.CodeActionEquivalenceKey = BoundTheWork);
+
+    [Fact]
+    public Task A_disposable_result_is_disposed_in_the_work_not_returned() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            class Webhooks
+            {
+                private readonly HttpClient _client = new();
+
+                public void Replay(string url)
+                {
+                    _ = [|_client.PostAsync(url, null)|];
+                    _ = [|Task.Run(() => _client.GetAsync(url))|];
+                }
+            }
+            """, """
+            class Webhooks
+            {
+                private readonly HttpClient _client = new();
+
+                public void Replay(string url)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        using var response = await _client.PostAsync(url, null, cts.Token);
+                    });
+                    _ = Task.Run(async () =>
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                        using var response = await _client.GetAsync(url, cts.Token);
+                    });
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Csharp_7_3_disposes_the_result_with_a_call() =>
+        Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
+            using System.Net.Http;
+
+            class Webhooks
+            {
+                private readonly HttpClient _client = new HttpClient();
+
+                public void Replay(string url)
+                {
+                    _ = [|_client.GetAsync(url)|];
+                }
+            }
+            """, """
+            using System;
+            using System.Net.Http;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Webhooks
+            {
+                private readonly HttpClient _client = new HttpClient();
+
+                public void Replay(string url)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                        {
+                            (await _client.GetAsync(url, cts.Token)).Dispose();
+                        }
+                    });
+                }
+            }
+            """, test => test.LanguageVersion = LanguageVersion.CSharp7_3);
 
     [Fact]
     public Task Fix_all_bounds_every_document() => Verify<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>.CodeFixAsync("""
@@ -403,8 +954,8 @@ public sealed class BoundTheWorkCodeFixTests
         {
             void M(CancellationToken token)
             {
-                [|Task.Run(() => Task.Delay(1))|];
-                [|Task.Run(() => Task.Delay(2))|];
+                [|Task.Run(() => File.WriteAllTextAsync("1.txt", "1"))|];
+                [|Task.Run(() => File.WriteAllTextAsync("2.txt", "2"))|];
             }
         }
         """, """
@@ -415,12 +966,12 @@ public sealed class BoundTheWorkCodeFixTests
                 Task.Run(async () =>
                 {
                     using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                    await Task.Delay(1, cts.Token);
+                    await File.WriteAllTextAsync("1.txt", "1", cts.Token);
                 });
                 Task.Run(async () =>
                 {
                     using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                    await Task.Delay(2, cts.Token);
+                    await File.WriteAllTextAsync("2.txt", "2", cts.Token);
                 });
             }
         }

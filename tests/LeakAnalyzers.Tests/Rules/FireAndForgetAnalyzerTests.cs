@@ -95,7 +95,6 @@ public sealed class FireAndForgetAnalyzerTests
             void M(HttpClient client)
             {
                 _ = [|client.GetStringAsync("http://localhost/")|];
-                [|Task.Delay(1000)|];
                 [|File.WriteAllTextAsync("a.txt", "a")|];
             }
         }
@@ -108,7 +107,6 @@ public sealed class FireAndForgetAnalyzerTests
             void M(HttpClient client)
             {
                 [|Task.Run(() => client.GetStringAsync("http://localhost/"))|];
-                _ = [|Task.Run(async () => await Task.Delay(10))|];
                 [|Task.Factory.StartNew(() => client.GetStringAsync("http://localhost/").Result)|];
             }
         }
@@ -122,6 +120,18 @@ public sealed class FireAndForgetAnalyzerTests
             {
                 _ = [|client.GetStringAsync("http://localhost/", CancellationToken.None)|];
                 _ = [|client.GetStringAsync("http://localhost/", default)|];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Discarded_delays_are_reported() => VerifyAnalyzer.DiagnosticsAsync("""
+        class C
+        {
+            void M()
+            {
+                [|Task.Delay(1000)|];
+                _ = [|Task.Run(async () => await Task.Delay(10))|];
                 _ = [|Task.Delay(10, new CancellationToken())|];
             }
         }
