@@ -321,7 +321,7 @@ public sealed class HttpResponseDisposalAnalyzerTests
                 var response = await client.GetAsync("http://localhost/");
                 if (!response.IsSuccessStatusCode)
                 {
-                    return;
+                    throw new InvalidOperationException();
                 }
 
                 response.Dispose();
