@@ -149,19 +149,20 @@ internal static class RemoveWhenRequestEndsRewriter
     /// <summary>
     /// The store's statement, or the <c>lock</c> whose body holds it: the request's work cannot be in a
     /// lock body (nothing can be awaited there), so the <c>try</c> follows the lock and the clean-up
-    /// takes the same lock. No statement for a lock nested in a lock: which one guards the field is unclear.
+    /// takes the same lock. None inside another lock: the <c>try</c> would still end in a lock body.
     /// </summary>
     private static StatementSyntax? LockedOrSelf(StatementSyntax stored)
     {
-        if (stored.Parent is not BlockSyntax { Parent: LockStatementSyntax locked })
-        {
-            return stored;
-        }
-
-        var inAnotherLock = locked.Ancestors()
+        var locks = stored.AncestorsAndSelf()
             .TakeWhile(node => node is not (MemberDeclarationSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
-            .Any(node => node is LockStatementSyntax);
-        return inAnotherLock ? null : locked;
+            .Count(node => node is LockStatementSyntax);
+        return locks switch
+        {
+            0 => stored,
+            1 when stored is LockStatementSyntax => stored,
+            1 when stored.Parent is BlockSyntax { Parent: LockStatementSyntax locked } => locked,
+            _ => null,
+        };
     }
 
     /// <summary>

@@ -1317,6 +1317,8 @@ public sealed class ConditionalWeakTableCodeFixTests
     [InlineData("static void M(HttpContext c) { if (c.Request.IsHttps) { s_seen.Add(c); Console.WriteLine(); } Console.WriteLine(c.TraceIdentifier); }")]
     [InlineData("static async Task M(HttpContext c) { if (c.Request.IsHttps) { lock (s_gate) { s_seen.Add(c); Console.WriteLine(); } Console.WriteLine(); } await c.Response.WriteAsync(\"done\"); }")]
     [InlineData("static async Task M(HttpContext c) { lock (s_gate) { lock (s_seen) { s_seen.Add(c); Console.WriteLine(); } } await c.Response.WriteAsync(\"done\"); }")]
+    [InlineData("static async Task M(HttpContext c) { lock (s_gate) { lock (s_seen) { s_seen.Add(c); } } await c.Response.WriteAsync(\"done\"); }")]
+    [InlineData("static async Task M(HttpContext c) { lock (s_gate) { if (c.Request.IsHttps) { s_seen.Add(c); Console.WriteLine(); } } await c.Response.WriteAsync(\"done\"); }")]
     public Task Remove_when_the_request_ends_is_not_offered_where_the_try_would_end_before_the_request_does(string method)
     {
         var source = $$"""
