@@ -259,7 +259,9 @@ internal static class UsingRewriter
             usingDeclaration = kind == UsingKind.AwaitUsing
                 ? usingDeclaration.WithAwaitKeyword(Token(statement.GetLeadingTrivia(), SyntaxKind.AwaitKeyword, TriviaList(Space)))
                 : usingDeclaration.WithUsingKeyword(usingDeclaration.UsingKeyword.WithLeadingTrivia(statement.GetLeadingTrivia()));
-            return root.ReplaceNode(statement, usingDeclaration);
+            return statement.Parent is BlockSyntax block
+                ? root.ReplaceNode(block, RedundantDisposals.Remove(block, statement, usingDeclaration, local, model, cancellationToken))
+                : root.ReplaceNode(statement, usingDeclaration);
         }
 
         return UsingForms.WrapRestOfScope(root, statement, statement.Declaration.WithoutTrivia(), replacement: null, kind);

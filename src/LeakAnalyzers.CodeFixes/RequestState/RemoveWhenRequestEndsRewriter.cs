@@ -103,9 +103,9 @@ internal static class RemoveWhenRequestEndsRewriter
     {
         if (RequestEntries.StoredEntry(store) is not { } entry ||
             RequestEntries.StableRoot(entry) is not { } root ||
-            RequestEntries.StoringStatement(store) is not { Syntax: StatementSyntax unit } ||
-            unit.Parent is not BlockSyntax block ||
-            !RunsToTheEndOfTheMethod(block) && !IsTheOnlyUseInTheMethod(block, unit, field, model, cancellationToken) ||
+            RequestEntries.StoringStatement(store) is not { Syntax: StatementSyntax stored } ||
+            LockedOrSelf(stored) is not { Parent: BlockSyntax block } unit ||
+            !RunsToTheEndOfTheMethod(block) && !(IsTheOnlyUseInTheMethod(block, unit, field, model, cancellationToken) && AwaitsInTheRest(block, unit)) ||
             ReceiverOf(store.Syntax) is not { } receiver)
         {
             return false;
@@ -145,6 +145,38 @@ internal static class RemoveWhenRequestEndsRewriter
         });
         return true;
     }
+
+    /// <summary>
+    /// The store's statement, or the <c>lock</c> whose body holds it: the request's work cannot be in a
+    /// lock body (nothing can be awaited there), so the <c>try</c> follows the lock and the clean-up
+    /// takes the same lock. None inside another lock: the <c>try</c> would still end in a lock body.
+    /// </summary>
+    private static StatementSyntax? LockedOrSelf(StatementSyntax stored)
+    {
+        var locks = stored.AncestorsAndSelf()
+            .TakeWhile(node => node is not (MemberDeclarationSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+            .Count(node => node is LockStatementSyntax);
+        return locks switch
+        {
+            0 => stored,
+            1 when stored is LockStatementSyntax => stored,
+            1 when stored.Parent is BlockSyntax { Parent: LockStatementSyntax locked } => locked,
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// The rest of a nested block awaits: it holds the request's waiting, which the entry is there for.
+    /// A nested block that only does synchronous work ends before the request does (the entry would be
+    /// removed right after it is added, with the request's work still to come).
+    /// </summary>
+    private static bool AwaitsInTheRest(BlockSyntax block, StatementSyntax unit) =>
+        RestOf(block, unit).Any(statement => statement
+            .DescendantNodesAndSelf(node => node is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+            .Any(node => node is AwaitExpressionSyntax ||
+                         node is CommonForEachStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword } ||
+                         node is UsingStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword } ||
+                         node is LocalDeclarationStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword }));
 
     /// <summary><paramref name="block"/> runs to the end of its method: the method body, or the <c>try</c> (without <c>catch</c>) that ends such a block.</summary>
     private static bool RunsToTheEndOfTheMethod(BlockSyntax block)

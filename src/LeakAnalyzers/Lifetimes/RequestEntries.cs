@@ -113,11 +113,25 @@ internal static class RequestEntries
         return unit.Parent is IBlockOperation ? unit : null;
     }
 
-    /// <summary>The store is followed at once by a <c>try</c> whose <c>finally</c> removes the same entry from the same field.</summary>
+    /// <summary>
+    /// The store, or the <c>lock</c> whose body stores, is followed at once by a <c>try</c> whose
+    /// <c>finally</c> removes the same entry from the same field.
+    /// </summary>
     public static bool IsRemovedWhenScopeEnds(IOperation store, IFieldSymbol field)
     {
-        if (StoredEntry(store) is not { } entry ||
-            StoringStatement(store) is not { Parent: IBlockOperation block } statement)
+        if (StoredEntry(store) is not { } entry || StoringStatement(store) is not { } statement)
+        {
+            return false;
+        }
+
+        // Nothing can be awaited in a lock body, so the try that covers the request's work follows the lock.
+        return IsFollowedByRemoval(statement, entry, field) ||
+            statement.Parent is IBlockOperation { Parent: ILockOperation locked } && IsFollowedByRemoval(locked, entry, field);
+    }
+
+    private static bool IsFollowedByRemoval(IOperation statement, IOperation entry, IFieldSymbol field)
+    {
+        if (statement.Parent is not IBlockOperation block)
         {
             return false;
         }

@@ -791,6 +791,75 @@ public sealed class ConditionalWeakTableCodeFixTests
         """);
 
     [Fact]
+    public Task A_store_in_a_lock_body_is_removed_after_the_rest_of_the_method_under_the_same_lock() => VerifyFix.CodeFixAsync("""
+        using Microsoft.AspNetCore.Http;
+
+        static class LongPoll
+        {
+            private static readonly object s_gate = new();
+            private static readonly List<HttpContext> [|s_waiting = new()|];
+            private static readonly Dictionary<string, TaskCompletionSource<string>> s_pending = new();
+
+            public static async Task<string> PollAsync(HttpContext context)
+            {
+                var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+                lock (s_gate)
+                {
+                    s_waiting.Add(context);
+                    s_pending.Add(context.TraceIdentifier, ready);
+                }
+
+                // Wait for a message.
+                var message = await ready.Task;
+                lock (s_gate)
+                {
+                    s_pending.Remove(context.TraceIdentifier);
+                }
+
+                return message;
+            }
+        }
+        """, """
+        using Microsoft.AspNetCore.Http;
+
+        static class LongPoll
+        {
+            private static readonly object s_gate = new();
+            private static readonly List<HttpContext> s_waiting = new();
+            private static readonly Dictionary<string, TaskCompletionSource<string>> s_pending = new();
+
+            public static async Task<string> PollAsync(HttpContext context)
+            {
+                var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+                lock (s_gate)
+                {
+                    s_waiting.Add(context);
+                    s_pending.Add(context.TraceIdentifier, ready);
+                }
+
+                try
+                {
+                    // Wait for a message.
+                    var message = await ready.Task;
+                    lock (s_gate)
+                    {
+                        s_pending.Remove(context.TraceIdentifier);
+                    }
+
+                    return message;
+                }
+                finally
+                {
+                    lock (s_gate)
+                    {
+                        s_waiting.Remove(context);
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task Active_requests_and_sockets_by_id_are_removed_when_the_request_ends() => VerifyFix.CodeFixAsync("""
         using System.Collections.Concurrent;
         using System.Net.WebSockets;
@@ -1239,6 +1308,28 @@ public sealed class ConditionalWeakTableCodeFixTests
             public class C
             {
                 {{members}}
+            }
+            """;
+        return VerifyFix.CodeFixAsync(source, source);
+    }
+
+    [Theory]
+    [InlineData("static void M(HttpContext c) { if (c.Request.IsHttps) { s_seen.Add(c); Console.WriteLine(); } Console.WriteLine(c.TraceIdentifier); }")]
+    [InlineData("static async Task M(HttpContext c) { if (c.Request.IsHttps) { lock (s_gate) { s_seen.Add(c); Console.WriteLine(); } Console.WriteLine(); } await c.Response.WriteAsync(\"done\"); }")]
+    [InlineData("static async Task M(HttpContext c) { lock (s_gate) { lock (s_seen) { s_seen.Add(c); Console.WriteLine(); } } await c.Response.WriteAsync(\"done\"); }")]
+    [InlineData("static async Task M(HttpContext c) { lock (s_gate) { lock (s_seen) { s_seen.Add(c); } } await c.Response.WriteAsync(\"done\"); }")]
+    [InlineData("static async Task M(HttpContext c) { lock (s_gate) { if (c.Request.IsHttps) { s_seen.Add(c); Console.WriteLine(); } } await c.Response.WriteAsync(\"done\"); }")]
+    public Task Remove_when_the_request_ends_is_not_offered_where_the_try_would_end_before_the_request_does(string method)
+    {
+        var source = $$"""
+            using Microsoft.AspNetCore.Http;
+
+            static class C
+            {
+                private static readonly object s_gate = new();
+                private static readonly List<HttpContext> [|s_seen = new()|];
+
+                {{method}}
             }
             """;
         return VerifyFix.CodeFixAsync(source, source);

@@ -730,6 +730,65 @@ public sealed class HttpResponseDisposalAnalyzerTests
     // ---- Code fix ---------------------------------------------------------------------------
 
     [Fact]
+    public Task Fix_removes_the_explicit_dispose_the_using_replaces() => VerifyFix.CodeFixAsync("""
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                HttpResponseMessage response = await [|client.GetAsync("http://localhost/")|];
+                if (!response.IsSuccessStatusCode)
+                {
+                    return "";
+                }
+
+                var text = await response.Content.ReadAsStringAsync();
+
+                // Done with the response.
+                response.Dispose();
+                return text;
+            }
+
+            async Task N(HttpClient client, bool check)
+            {
+                var response = await [|client.GetAsync("http://localhost/")|];
+                if (check && !response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                response.Dispose();
+            }
+        }
+        """, """
+        class C
+        {
+            async Task<string> M(HttpClient client)
+            {
+                using HttpResponseMessage response = await client.GetAsync("http://localhost/");
+                if (!response.IsSuccessStatusCode)
+                {
+                    return "";
+                }
+
+                var text = await response.Content.ReadAsStringAsync();
+
+                // Done with the response.
+                return text;
+            }
+
+            async Task N(HttpClient client, bool check)
+            {
+                using var response = await client.GetAsync("http://localhost/");
+                if (check && !response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+        }
+        """);
+
+
+    [Fact]
     public Task Fix_adds_using_to_the_declaration() => VerifyFix.CodeFixAsync("""
         class C
         {

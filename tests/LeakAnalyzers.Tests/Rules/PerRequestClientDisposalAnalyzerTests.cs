@@ -236,6 +236,102 @@ public sealed class PerRequestClientDisposalAnalyzerTests
 
     // ---- Code fix ---------------------------------------------------------------------------
 
+    private const string ChannelAndConnection = """
+        sealed class QueueChannel : IAsyncDisposable
+        {
+            public ValueTask DisposeAsync() => default;
+            public void Send(string message) { }
+        }
+
+        interface IConnectionFactory { Task<BrokerConnection> CreateConnectionAsync(); }
+        sealed class BrokerConnection : IAsyncDisposable
+        {
+            public ValueTask DisposeAsync() => default;
+            public Task CloseAsync() => Task.CompletedTask;
+            public void Publish() { }
+            public bool IsOpen => false;
+        }
+        """;
+
+    [Fact]
+    public Task Fix_All_removes_explicit_DisposeAsync_and_a_last_CloseAsync_the_using_replaces() => VerifyFix.CodeFixAsync(ChannelAndConnection + """
+
+        class C
+        {
+            async Task M(IConnectionFactory factory)
+            {
+                var queue = [|new QueueChannel()|];
+                var connection = await [|factory.CreateConnectionAsync()|];
+                queue.Send("x");
+                connection.Publish();
+                if (connection.IsOpen)
+                {
+                    await connection.CloseAsync();
+                    return;
+                }
+
+                await queue.DisposeAsync().ConfigureAwait(false);
+                // Closed last.
+                await connection.CloseAsync();
+            }
+        }
+        """, ChannelAndConnection + """
+
+        class C
+        {
+            async Task M(IConnectionFactory factory)
+            {
+                await using var queue = new QueueChannel();
+                await using var connection = await factory.CreateConnectionAsync();
+                queue.Send("x");
+                connection.Publish();
+                if (connection.IsOpen)
+                {
+                    await connection.CloseAsync();
+                    return;
+                }
+
+                // Closed last.
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Fix_keeps_a_close_the_local_is_used_after() => VerifyFix.CodeFixAsync(ChannelAndConnection + """
+
+        class C
+        {
+            async Task<bool> M(IConnectionFactory factory)
+            {
+                var connection = await [|factory.CreateConnectionAsync()|];
+                if (!connection.IsOpen)
+                {
+                    return false;
+                }
+
+                await connection.CloseAsync();
+                return connection.IsOpen;
+            }
+        }
+        """, ChannelAndConnection + """
+
+        class C
+        {
+            async Task<bool> M(IConnectionFactory factory)
+            {
+                await using var connection = await factory.CreateConnectionAsync();
+                if (!connection.IsOpen)
+                {
+                    return false;
+                }
+
+                await connection.CloseAsync();
+                return connection.IsOpen;
+            }
+        }
+        """);
+
+
     [Fact]
     public Task Fix_uses_await_using_for_async_disposables_in_async_methods() => VerifyFix.CodeFixAsync("""
         using Azure.Messaging.ServiceBus;
