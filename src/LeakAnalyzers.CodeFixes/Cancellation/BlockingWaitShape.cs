@@ -103,9 +103,11 @@ internal static class BlockingWaitShape
                 return null;
         }
 
-        if (!RaceSyntax.Exits(onTimeout) && WaitedLocals(invocation, work).Any(local => RaceSyntax.ReadAfter(local, statement, model, cancellationToken)))
+        var sources = RaceSyntax.TaskSources(WaitedLocals(invocation, work), model, cancellationToken);
+        if (RaceSyntax.ReadsAny(onTimeout, sources, model, cancellationToken) ||
+            (!RaceSyntax.Exits(onTimeout) && sources.Any(local => RaceSyntax.ReadAfter(local, statement, model, cancellationToken))))
         {
-            // The code after the wait reads the work: it would now meet a cancelled task where it met a running one.
+            // The timeout path reads the work (or the tasks it came from): it would now meet cancelled or faulted tasks where it met running ones.
             return null;
         }
 
@@ -153,7 +155,7 @@ internal static class BlockingWaitShape
             .SelectMany(operation => operation.DescendantsAndSelf())
             .Where(operation => operation is ILocalReferenceOperation && !InLambda(operation, invocation))
             .Select(operation => ((ILocalReferenceOperation)operation).Local)
-            .Where(local => IsTaskOrTasks(local.Type))
+            .Where(local => RaceSyntax.IsTaskOrTasks(local.Type))
             .Distinct<ILocalSymbol>(SymbolEqualityComparer.Default);
 
     private static bool InLambda(IOperation operation, IOperation root)
@@ -168,12 +170,4 @@ internal static class BlockingWaitShape
 
         return false;
     }
-
-    private static bool IsTaskOrTasks(ITypeSymbol type) => type switch
-    {
-        IArrayTypeSymbol array => IsTaskOrTasks(array.ElementType),
-        INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks" } } => true,
-        INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.Any(IsTaskOrTasks),
-        _ => false,
-    };
 }

@@ -57,6 +57,12 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         var types = CancellationTypes.Create(model.Compilation);
         var work = types.IsUsable ? TimeoutAbandonsWorkAnalyzer.AbandonedWork(invocation, types) : null;
         var verdict = work is null ? TokenVerdict.Quiet : CancellationFlow.Judge(work, types);
+        if (verdict.ShouldReport && verdict.Origins.Concat(verdict.Acceptors).Any(IsWebSocketOperation))
+        {
+            // Cancelling any WebSocket operation aborts the socket: a slow send that gave up waiting would now disconnect.
+            return null;
+        }
+
         if (verdict.ShouldReport && TokenOnlyBound(invocation, types) is { Syntax: ArgumentSyntax tokenArgument })
         {
             return await PassWaitTokenToWorkAsync(document, model, waiting, tokenArgument.Expression, verdict, types, cancellationToken).ConfigureAwait(false);
@@ -68,7 +74,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
             return null;
         }
 
-        var moved = new[] { race.Statement, race.Removed };
+        var moved = new[] { race.Statement, race.Removed, race.MovedIntoTry };
         if (verdict.Acceptors.Concat(verdict.Threaded).Any(a => !waiting.Span.Contains(a.Syntax.Span) && moved.Any(m => m is not null && m.Span.Contains(a.Syntax.Span))))
         {
             // The branches are moved as written; work started inside them would lose its token.
@@ -161,7 +167,7 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
 
         editor.ReplaceNode(waiting, (current, _) => current.WithAdditionalAnnotations(TimeoutRaceRewriter.WaitAnnotation));
         editor.ReplaceNode(race.Statement, (current, _) => TimeoutRaceRewriter.Rewrite((StatementSyntax)current, race, source, token, newLine) ?? current);
-        foreach (var removed in new StatementSyntax?[] { race.Removed, removedDelay })
+        foreach (var removed in new StatementSyntax?[] { race.Removed, removedDelay, race.MovedIntoTry })
         {
             if (removed is not null)
             {
@@ -205,6 +211,20 @@ public sealed class CancelAbandonedWorkCodeFixProvider : RewriteCodeFixProvider
         return method.IsStatic && types.IsTaskMethod(method, "WhenAny") && waiting.Parent is AwaitExpressionSyntax raceAwait
             ? WhenAnyRaceShape.Recognise(waiting, raceAwait, model, types, cancellationToken)
             : null;
+    }
+
+    /// <summary>A call on a <c>System.Net.WebSockets.WebSocket</c> (<c>SendAsync</c>, <c>ReceiveAsync</c>, <c>CloseAsync</c>, ...) or a type derived from it.</summary>
+    private static bool IsWebSocketOperation(IInvocationOperation call)
+    {
+        for (var type = call.TargetMethod.ContainingType; type is not null; type = type.BaseType)
+        {
+            if (type is { Name: "WebSocket", ContainingNamespace: { Name: "WebSockets", ContainingNamespace: { Name: "Net", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -12,6 +12,9 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 /// <summary>Syntax questions the race recognisers share: branches, exits, and who reads a local.</summary>
 internal static class RaceSyntax
 {
+    /// <summary>How many task locals <see cref="TaskSources"/> follows before it stops.</summary>
+    private const int MaxTaskSources = 32;
+
     public static SyntaxList<StatementSyntax> Statements(StatementSyntax body) =>
         body is BlockSyntax block ? block.Statements : SingletonList(body);
 
@@ -26,6 +29,49 @@ internal static class RaceSyntax
         return block.Statements.Skip(block.Statements.IndexOf(statement) + 1)
             .Any(following => References(following, local, model, cancellationToken).Any());
     }
+
+    /// <summary>
+    /// The task locals the work came from: <paramref name="raced"/> and, through their initializers, the task
+    /// locals they were made of (<c>var all = Task.WhenAll(pending)</c> came from <c>pending</c>, a list of tasks).
+    /// </summary>
+    public static IReadOnlyCollection<ILocalSymbol> TaskSources(IEnumerable<ILocalSymbol> raced, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var found = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var pending = new Stack<ILocalSymbol>(raced);
+        while (pending.Count > 0 && found.Count < MaxTaskSources)
+        {
+            var local = pending.Pop();
+            if (!found.Add(local) ||
+                local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } ||
+                initializer.SyntaxTree != model.SyntaxTree)
+            {
+                continue;
+            }
+
+            foreach (var identifier in initializer.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            {
+                if (model.GetSymbolInfo(identifier, cancellationToken).Symbol is ILocalSymbol source && IsTaskOrTasks(source.Type))
+                {
+                    pending.Push(source);
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Whether any of the statements names one of the locals.</summary>
+    public static bool ReadsAny(SyntaxList<StatementSyntax> statements, IEnumerable<ILocalSymbol> locals, SemanticModel model, CancellationToken cancellationToken) =>
+        locals.Any(local => statements.Any(statement => References(statement, local, model, cancellationToken).Any()));
+
+    /// <summary>A task, a <c>ValueTask</c>, or an array or generic collection of them.</summary>
+    public static bool IsTaskOrTasks(ITypeSymbol type) => type switch
+    {
+        IArrayTypeSymbol array => IsTaskOrTasks(array.ElementType),
+        INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks" } } => true,
+        INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.Any(IsTaskOrTasks),
+        _ => false,
+    };
 
     /// <summary>The identifiers under <paramref name="node"/> that name <paramref name="local"/>.</summary>
     public static IEnumerable<IdentifierNameSyntax> References(SyntaxNode node, ILocalSymbol local, SemanticModel model, CancellationToken cancellationToken) =>

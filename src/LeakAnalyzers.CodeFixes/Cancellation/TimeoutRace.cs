@@ -33,6 +33,9 @@ internal sealed class TimeoutRace
     /// <summary>The <c>if (finished != work)</c> or <c>switch (finished)</c> that follows a <c>var finished = await Task.WhenAny(...)</c>, removed with it.</summary>
     public StatementSyntax? Removed { get; set; }
 
+    /// <summary>The statement after the race that was the success (the timeout returned first): it moved into the <c>try</c> and is removed.</summary>
+    public StatementSyntax? MovedIntoTry { get; set; }
+
     /// <summary><c>var delay = Task.Delay(t);</c> raced by name: the source's <c>CancelAfter</c> replaces it.</summary>
     public StatementSyntax? RemovedDelay { get; set; }
 

@@ -37,6 +37,13 @@ internal static class WaitAsyncShape
             callerToken = null;
         }
 
+        if (awaitExpression.Ancestors().OfType<TryStatementSyntax>().Any(enclosing => enclosing.Block.Span.Contains(waiting.Span) &&
+                enclosing.Catches.Any(clause => CatchReadsWork(clause, waiting, model, cancellationToken))))
+        {
+            // A catch around the wait reads the work (or the tasks it came from): on timeout it would now read cancelled or faulted tasks.
+            return null;
+        }
+
         var rethrow = SingletonList(ParseStatement("throw new TimeoutException();"));
         var statement = awaitExpression.FirstAncestorOrSelf<StatementSyntax>();
         if (statement?.FirstAncestorOrSelf<TryStatementSyntax>() is { } tryStatement &&
@@ -71,6 +78,18 @@ internal static class WaitAsyncShape
         return RaceSyntax.EvaluatedFirst(RaceSyntax.ValueOf(whole)) == awaitExpression
             ? new TimeoutRace(TimeoutRaceKind.WaitAsync, whole, timeout, rethrow) { CallerToken = callerToken, Hoisted = awaitExpression }
             : null;
+    }
+
+    /// <summary>Whether the catch reads the waited task or the task locals it came from: it would now read cancelled or faulted tasks.</summary>
+    private static bool CatchReadsWork(CatchClauseSyntax timeoutCatch, InvocationExpressionSyntax waiting, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var waited = waiting.Expression is MemberAccessExpressionSyntax access
+            ? access.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+                .Select(identifier => model.GetSymbolInfo(identifier, cancellationToken).Symbol)
+                .OfType<ILocalSymbol>()
+                .Where(local => RaceSyntax.IsTaskOrTasks(local.Type))
+            : Enumerable.Empty<ILocalSymbol>();
+        return RaceSyntax.ReadsAny(timeoutCatch.Block.Statements, RaceSyntax.TaskSources(waited, model, cancellationToken), model, cancellationToken);
     }
 
     /// <summary>The <c>catch (TimeoutException)</c> of a <c>try</c> (no filter; its variable, if any, unused).</summary>

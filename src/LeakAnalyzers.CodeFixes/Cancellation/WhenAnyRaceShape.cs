@@ -17,6 +17,9 @@ namespace LeakAnalyzers.CodeFixes.Cancellation;
 /// </summary>
 internal static class WhenAnyRaceShape
 {
+    /// <summary>How many receivers and arguments <see cref="AwaitsWorkFirst"/> walks into.</summary>
+    private const int MaxEvaluationDepth = 32;
+
     /// <summary>The raced work local, the timeout, and the delay local when the delay is named.</summary>
     private sealed class RacedTasks
     {
@@ -204,9 +207,9 @@ internal static class WhenAnyRaceShape
     private static TimeoutRace? FromConditional(RacedTasks raced, ConditionalExpressionSyntax conditional, bool timeoutWhenTrue, IdentifierNameSyntax compared, SemanticModel model, CancellationToken cancellationToken)
     {
         var (success, timeout) = timeoutWhenTrue ? (conditional.WhenFalse, conditional.WhenTrue) : (conditional.WhenTrue, conditional.WhenFalse);
-        if (RaceSyntax.References(timeout, raced.Work, model, cancellationToken).Any())
+        if (RaceSyntax.TaskSources(new[] { raced.Work }, model, cancellationToken).Any(local => RaceSyntax.References(timeout, local, model, cancellationToken).Any()))
         {
-            // The timeout arm reads the work: it would now read a cancelled task.
+            // The timeout arm reads the work (or the tasks it came from): it would now read cancelled or faulted tasks.
             return null;
         }
 
@@ -243,13 +246,13 @@ internal static class WhenAnyRaceShape
             value is ThrowExpressionSyntax thrown ? ThrowStatement(thrown.Expression.WithoutTrivia()) : write(value.WithoutTrivia());
 
         // work.Result in the success arm becomes await work when the try can then await the work through it.
-        var awaited = success.ReplaceNodes(results, (original, _) => ParenthesizeIfNeeded(original, AwaitExpression(IdentifierName(raced.Work.Name))));
-        if (AwaitsWorkFirst(Arm(awaited), raced.Work.Name))
+        var awaitsFirst = AwaitsWorkFirst(success, raced.Work, model, cancellationToken, resultIsAwaited: true);
+        if (awaitsFirst)
         {
-            success = awaited;
+            success = success.ReplaceNodes(results, (original, _) => ParenthesizeIfNeeded(original, AwaitExpression(IdentifierName(raced.Work.Name))));
         }
 
-        var race = Race(raced, statement, statement, removed: null, SingletonList(Arm(timeout)), SingletonList(Arm(success)), compared, model, cancellationToken);
+        var race = Race(raced, statement, statement, removed: null, SingletonList(Arm(timeout)), SingletonList(Arm(success)), compared, model, cancellationToken, awaitsFirst);
         if (race is not null)
         {
             race.DeclaresResult = declaresResult;
@@ -264,11 +267,15 @@ internal static class WhenAnyRaceShape
             : awaited;
 
     /// <summary>The race, unless the code after it still reads the work on timeout or the named delay is used elsewhere.</summary>
-    private static TimeoutRace? Race(RacedTasks raced, StatementSyntax statement, StatementSyntax last, StatementSyntax? removed, SyntaxList<StatementSyntax> onTimeout, SyntaxList<StatementSyntax> onSuccess, IdentifierNameSyntax? compared, SemanticModel model, CancellationToken cancellationToken)
+    private static TimeoutRace? Race(RacedTasks raced, StatementSyntax statement, StatementSyntax last, StatementSyntax? removed, SyntaxList<StatementSyntax> onTimeout, SyntaxList<StatementSyntax> onSuccess, IdentifierNameSyntax? compared, SemanticModel model, CancellationToken cancellationToken, bool? successAwaitsWork = null)
     {
-        if (!RaceSyntax.Exits(onTimeout) && RaceSyntax.ReadAfter(raced.Work, last, model, cancellationToken))
+        // var all = Task.WhenAll(pending); if (await Task.WhenAny(all, delay) != all) { return pending.Where(t => t.IsCompletedSuccessfully)...; }
+        var sources = RaceSyntax.TaskSources(new[] { raced.Work }, model, cancellationToken);
+        if (RaceSyntax.ReadsAny(onTimeout, sources, model, cancellationToken) ||
+            (!RaceSyntax.Exits(onTimeout) && sources.Any(local => RaceSyntax.ReadAfter(local, last, model, cancellationToken))))
         {
-            // The code after the race reads the work: it would now meet a cancelled task where it met a running one.
+            // The timeout path reads the work (or the tasks it came from): it would now meet cancelled or faulted
+            // tasks where it met running ones, and awaiting them throws where the code returned what had finished.
             return null;
         }
 
@@ -285,10 +292,24 @@ internal static class WhenAnyRaceShape
             }
         }
 
+        // if (winner != lookup) { ...; return timedOut; }  return Ok(await lookup);  - the last statement is the success:
+        // it moves into the try, which then awaits the work once.
+        StatementSyntax? movedIntoTry = null;
+        if (onSuccess.Count == 0 && RaceSyntax.Exits(onTimeout) && last.Parent is BlockSyntax block &&
+            block.Statements.IndexOf(last) == block.Statements.Count - 2 &&
+            RaceSyntax.ValueOf(block.Statements.Last()) is { } following &&
+            AwaitsWorkFirst(following, raced.Work, model, cancellationToken))
+        {
+            movedIntoTry = block.Statements.Last();
+            onSuccess = SingletonList(movedIntoTry);
+            successAwaitsWork = true;
+        }
+
         return new TimeoutRace(TimeoutRaceKind.WhenAny, statement, raced.Timeout, onTimeout)
         {
             OnSuccess = onSuccess,
-            SuccessAwaitsWork = onSuccess.FirstOrDefault() is { } first && AwaitsWorkFirst(first, raced.Work.Name),
+            SuccessAwaitsWork = successAwaitsWork ?? (onSuccess.FirstOrDefault() is { } first && RaceSyntax.ValueOf(first) is { } value && AwaitsWorkFirst(value, raced.Work, model, cancellationToken)),
+            MovedIntoTry = movedIntoTry,
             Removed = removed,
             RemovedDelay = delayDeclaration,
             Work = raced.Work.Name,
@@ -296,12 +317,68 @@ internal static class WhenAnyRaceShape
     }
 
     /// <summary>
-    /// Whether the statement awaits the work before it evaluates anything else (<c>return await work;</c>,
-    /// <c>v = (await work).Length;</c>): it can then stand for the <c>await work;</c> the <c>try</c> starts with.
+    /// Whether <paramref name="value"/> awaits the work (or reads its <c>Result</c>, which becomes that await) before
+    /// it does anything that could be seen: <c>await work</c>, <c>(await work).Length</c>, <c>Ok(await work)</c>,
+    /// <c>_logger.LogInformation("{Health}", await work)</c>. It can then stand for the <c>await work;</c> the
+    /// <c>try</c> starts with. Only locals, parameters, fields, types, <c>this</c> and literals may come before it.
     /// </summary>
-    private static bool AwaitsWorkFirst(StatementSyntax statement, string work) =>
-        RaceSyntax.EvaluatedFirst(RaceSyntax.ValueOf(statement)) is AwaitExpressionSyntax { Expression: IdentifierNameSyntax awaited } &&
-        awaited.Identifier.ValueText == work;
+    private static bool AwaitsWorkFirst(ExpressionSyntax? value, ILocalSymbol work, SemanticModel model, CancellationToken cancellationToken, bool resultIsAwaited = false)
+    {
+        // A switch section's statements without their break are copies outside the tree: judged by name there.
+        bool IsWork(ExpressionSyntax expression) =>
+            expression is IdentifierNameSyntax name && name.Identifier.ValueText == work.Name &&
+            (name.SyntaxTree != model.SyntaxTree || SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, work));
+
+        for (var depth = 0; value is not null && depth < MaxEvaluationDepth; depth++)
+        {
+            switch (value)
+            {
+                case AwaitExpressionSyntax awaited:
+                    return IsWork(awaited.Expression);
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" } access when resultIsAwaited && IsWork(access.Expression):
+                    return true;
+                case ParenthesizedExpressionSyntax parenthesized:
+                    value = parenthesized.Expression;
+                    break;
+                case MemberAccessExpressionSyntax access:
+                    value = access.Expression;
+                    break;
+                case ElementAccessExpressionSyntax element:
+                    value = element.Expression;
+                    break;
+                case ConditionalAccessExpressionSyntax conditional:
+                    value = conditional.Expression;
+                    break;
+                case BinaryExpressionSyntax binary:
+                    value = binary.Left;
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax receiver } when !Unobservable(receiver.Expression, model, cancellationToken):
+                    value = receiver.Expression;
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax or IdentifierNameSyntax } invocation:
+                    value = invocation.ArgumentList.Arguments.FirstOrDefault(argument => !Unobservable(argument.Expression, model, cancellationToken))?.Expression;
+                    break;
+                case ObjectCreationExpressionSyntax { ArgumentList: { } arguments }:
+                    value = arguments.Arguments.FirstOrDefault(argument => !Unobservable(argument.Expression, model, cancellationToken))?.Expression;
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>An expression whose evaluation nobody can see: a literal, <c>this</c>, a type, or a local, parameter or field read.</summary>
+    private static bool Unobservable(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken) => expression switch
+    {
+        LiteralExpressionSyntax or ThisExpressionSyntax or PredefinedTypeSyntax => true,
+        _ when expression.SyntaxTree != model.SyntaxTree => false,
+        IdentifierNameSyntax => model.GetSymbolInfo(expression, cancellationToken).Symbol is ILocalSymbol or IParameterSymbol or IFieldSymbol or INamedTypeSymbol or INamespaceSymbol,
+        MemberAccessExpressionSyntax access => model.GetSymbolInfo(access, cancellationToken).Symbol is IFieldSymbol or INamedTypeSymbol or INamespaceSymbol &&
+                                               Unobservable(access.Expression, model, cancellationToken),
+        _ => false,
+    };
 
     /// <summary>The two raced tasks (arguments, or the elements of one array argument): a work local and a delay.</summary>
     private static RacedTasks? Raced(InvocationExpressionSyntax waiting, SemanticModel model, CancellationTypes types, CancellationToken cancellationToken)

@@ -236,14 +236,12 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 var work = client.GetStringAsync("http://a/", cts.Token);
                 try
                 {
-                    await work;
+                    return await work;
                 }
                 catch (OperationCanceledException) when (cts.IsCancellationRequested && !token.IsCancellationRequested)
                 {
                     throw new TimeoutException("downstream a");
                 }
-
-                return await work;
             }
         }
         """);
@@ -351,14 +349,12 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                     var quote = Task.Run(() => client.GetStringAsync("http://quotes/", cts.Token), cts.Token);
                     try
                     {
-                        await quote;
+                        return await quote;
                     }
                     catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                     {
                         throw new TimeoutException("quotes");
                     }
-
-                    return await quote;
                 });
         }
         """);
@@ -590,14 +586,12 @@ public sealed class TimeoutAbandonsWorkCodeFixTests
                 cts.CancelAfter(TimeSpan.FromSeconds(seconds));
                 try
                 {
-                    await b;
+                    return await b;
                 }
                 catch (OperationCanceledException) when (cts.IsCancellationRequested)
                 {
                     throw new TimeoutException();
                 }
-
-                return await b;
             }
         }
         """);

@@ -301,14 +301,12 @@ public sealed class TimeoutFixShapeTests
                     var work = client.GetStringAsync("http://a/", cts.Token);
                     try
                     {
-                        await work;
+                        return await work;
                     }
                     catch (OperationCanceledException) when (cts.IsCancellationRequested)
                     {
                         return "timeout";
                     }
-
-                    return await work;
                 }
             }
             """);
