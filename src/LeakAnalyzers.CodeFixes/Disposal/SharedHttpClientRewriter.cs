@@ -387,7 +387,8 @@ internal static class SharedHttpClientRewriter
         return arguments.Arguments.Count == 1 &&
             arguments.Arguments[0] is { NameColon: null, Expression: BaseObjectCreationExpressionSyntax handler } &&
             handler.ArgumentList is null or { Arguments.Count: 0 } &&
-            (handler is ImplicitObjectCreationExpressionSyntax || (handler is ObjectCreationExpressionSyntax { Type: var type } && type.ToString().EndsWith("SocketsHttpHandler", StringComparison.Ordinal))) &&
+            handler is ObjectCreationExpressionSyntax { Type: var type } &&
+            (type is QualifiedNameSyntax qualified ? qualified.Right : type as SimpleNameSyntax)?.Identifier.ValueText == "SocketsHttpHandler" &&
             handler.Initializer is { Expressions.Count: 1 } initializer &&
             initializer.Expressions[0] is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "PooledConnectionLifetime" } };
     }
