@@ -20,6 +20,13 @@ public sealed class ReuseHttpClientCodeFixProvider : CodeFixProvider
     internal const string SharedFieldTitle = "Use a shared static HttpClient";
     internal const string FactoryTitle = "Use IHttpClientFactory.CreateClient()";
 
+    /// <summary>
+    /// The key of the first action, whichever it is: Fix All from it (and <c>dotnet format</c>, which
+    /// takes the first action of the first diagnostic) uses the factory where one is in scope and the
+    /// shared client elsewhere. Only the shared client offered second, beside a factory, is a different choice.
+    /// </summary>
+    internal const string PreferFactoryKey = "Use IHttpClientFactory.CreateClient() where one is in scope, else a shared static HttpClient";
+
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIdentifiers.ReuseHttpClient);
 
     public override FixAllProvider GetFixAllProvider() =>
@@ -42,19 +49,24 @@ public sealed class ReuseHttpClientCodeFixProvider : CodeFixProvider
             }
 
             // The factory is the better answer where there is one: offer it first.
-            foreach (var title in new[] { FactoryTitle, SharedFieldTitle })
+            var hasFactory = Rewrite(FactoryTitle, context.Document, root, creation, model, context.CancellationToken) is not null;
+            if (hasFactory)
             {
-                if (Rewrite(title, context.Document, root, creation, model, context.CancellationToken) is not null)
-                {
-                    context.RegisterCodeFix(
-                        CodeAction.Create(title, cancellationToken => FixOrKeepAsync(context.Document, creation, title, cancellationToken), equivalenceKey: title),
-                        diagnostic);
-                }
+                Register(FactoryTitle, PreferFactoryKey);
             }
+
+            if (Rewrite(SharedFieldTitle, context.Document, root, creation, model, context.CancellationToken) is not null)
+            {
+                Register(SharedFieldTitle, hasFactory ? SharedFieldTitle : PreferFactoryKey);
+            }
+
+            void Register(string title, string key) => context.RegisterCodeFix(
+                CodeAction.Create(title, cancellationToken => FixOrKeepAsync(context.Document, creation, key, cancellationToken), equivalenceKey: key),
+                diagnostic);
         }
     }
 
-    /// <param name="title">The chosen fix; null (Fix All from <c>dotnet format</c>) means the factory where there is one, else the shared client.</param>
+    /// <param name="title">The chosen fix; <see cref="PreferFactoryKey"/> (or null) means the factory where there is one, else the shared client.</param>
     private static SyntaxNode? Rewrite(string? title, Document document, SyntaxNode root, BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken)
     {
         var options = document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider.GetOptions(root.SyntaxTree);

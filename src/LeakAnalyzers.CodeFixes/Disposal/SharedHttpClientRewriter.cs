@@ -103,12 +103,31 @@ internal static class SharedHttpClientRewriter
         var rewrittenType = edits.ApplyTo(typeDeclaration, fieldName);
         if (existing is null)
         {
-            var nextMember = rewrittenType.Members.FirstOrDefault();
+            // After the shared clients already declared here (s_httpClient, then s_httpClient2), else first.
+            var sharedNames = new HashSet<string>(sharedClients.Select(field => field.Name));
+            var index = 0;
+            for (var position = 0; position < rewrittenType.Members.Count; position++)
+            {
+                if (rewrittenType.Members[position] is FieldDeclarationSyntax declaration && declaration.Declaration.Variables.Any(variable => sharedNames.Contains(variable.Identifier.ValueText)))
+                {
+                    index = position + 1;
+                }
+            }
+
+            var nextMember = rewrittenType.Members.ElementAtOrDefault(index);
             var separator = nextMember is FieldDeclarationSyntax ? TriviaList(EndOfLine(Layout.NewLineOf(root))) : TriviaList(EndOfLine(Layout.NewLineOf(root)), EndOfLine(Layout.NewLineOf(root)));
+            if (index > 0 && rewrittenType.Members[index - 1].GetTrailingTrivia() is var previousTrailing &&
+                previousTrailing.All(trivia => trivia.IsKind(SyntaxKind.EndOfLineTrivia) || trivia.IsKind(SyntaxKind.WhitespaceTrivia)))
+            {
+                // The field before it keeps one line break; the blank line, if any, now follows the new field.
+                separator = previousTrailing;
+                rewrittenType = rewrittenType.ReplaceNode(rewrittenType.Members[index - 1], rewrittenType.Members[index - 1].WithTrailingTrivia(EndOfLine(Layout.NewLineOf(root))));
+            }
+
             var field = ParseMemberDeclaration($"private static readonly global::System.Net.Http.HttpClient {fieldName} = {Construction(settings, model, implicitType: true)};")!
                 .WithTrailingTrivia(separator)
                 .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
-            rewrittenType = rewrittenType.WithMembers(rewrittenType.Members.Insert(0, ImportsIfNeeded(field, typeDeclaration.SpanStart, model)));
+            rewrittenType = rewrittenType.WithMembers(rewrittenType.Members.Insert(index, ImportsIfNeeded(field, typeDeclaration.SpanStart, model)));
         }
 
         return root.ReplaceNode(typeDeclaration, rewrittenType);
@@ -340,7 +359,9 @@ internal static class SharedHttpClientRewriter
     {
         if (!field.IsReadOnly ||
             field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is not VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax initializer } ||
-            (settings.ConstructorArguments is { } arguments && Normalize(arguments) != (initializer.ArgumentList is null ? "()" : Normalize(initializer.ArgumentList))))
+            !(settings.ConstructorArguments is { } arguments
+                ? Normalize(arguments) == (initializer.ArgumentList is null ? "()" : Normalize(initializer.ArgumentList))
+                : IsPlainConstruction(initializer.ArgumentList)))
         {
             return false;
         }
@@ -350,6 +371,26 @@ internal static class SharedHttpClientRewriter
         return existing.SequenceEqual(wanted, StringComparer.Ordinal);
 
         static string Normalize(SyntaxNode node) => new string(node.ToString().Where(c => !char.IsWhiteSpace(c)).ToArray());
+    }
+
+    /// <summary>
+    /// The arguments of a client a plain <c>new HttpClient()</c> may share: none, or the pooled handler
+    /// this fix writes. A hand-made handler (<c>UseProxy = false</c>, credentials) would change its calls.
+    /// </summary>
+    private static bool IsPlainConstruction(ArgumentListSyntax? arguments)
+    {
+        if (arguments is null || arguments.Arguments.Count == 0)
+        {
+            return true;
+        }
+
+        return arguments.Arguments.Count == 1 &&
+            arguments.Arguments[0] is { NameColon: null, Expression: BaseObjectCreationExpressionSyntax handler } &&
+            handler.ArgumentList is null or { Arguments.Count: 0 } &&
+            handler is ObjectCreationExpressionSyntax { Type: var type } &&
+            (type is QualifiedNameSyntax qualified ? qualified.Right : type as SimpleNameSyntax)?.Identifier.ValueText == "SocketsHttpHandler" &&
+            handler.Initializer is { Expressions.Count: 1 } initializer &&
+            initializer.Expressions[0] is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "PooledConnectionLifetime" } };
     }
 
     private static string UniqueMemberName(INamedTypeSymbol type)

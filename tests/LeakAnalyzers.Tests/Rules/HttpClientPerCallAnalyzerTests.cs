@@ -219,14 +219,14 @@ public sealed class HttpClientPerCallAnalyzerTests
     private static void SharedFieldFirst(LeakTest<HttpClientPerCallAnalyzer, ReuseHttpClientCodeFixProvider> test)
     {
         test.CodeActionIndex = 0;
-        test.CodeActionEquivalenceKey = ReuseHttpClientCodeFixProvider.SharedFieldTitle;
+        test.CodeActionEquivalenceKey = ReuseHttpClientCodeFixProvider.PreferFactoryKey;
     }
 
     /// <summary>The factory fix, offered first where an <c>IHttpClientFactory</c> is in scope.</summary>
     private static void FactoryFirst(LeakTest<HttpClientPerCallAnalyzer, ReuseHttpClientCodeFixProvider> test)
     {
         test.CodeActionIndex = 0;
-        test.CodeActionEquivalenceKey = ReuseHttpClientCodeFixProvider.FactoryTitle;
+        test.CodeActionEquivalenceKey = ReuseHttpClientCodeFixProvider.PreferFactoryKey;
     }
 
     [Fact]
@@ -304,6 +304,86 @@ public sealed class HttpClientPerCallAnalyzerTests
             }
 
             public Task<string> C() => s_httpClient.GetStringAsync("http://localhost/c");
+        }
+        """, SharedFieldFirst);
+
+    [Fact]
+    public Task Fix_all_shares_a_client_only_with_clients_built_the_same_way() => VerifyFix.CodeFixAsync("""
+        class PartnerBridge
+        {
+            public async Task<string> Catalog()
+            {
+                using (var client = [|new HttpClient()|])
+                {
+                    return await client.GetStringAsync("http://partner.local/catalog");
+                }
+            }
+
+            public async Task<string> Direct()
+            {
+                var client = [|new HttpClient(new HttpClientHandler { UseProxy = false })|];
+                return await client.GetStringAsync("http://partner.local/direct");
+            }
+
+            public async Task<string> Prices()
+            {
+                var client = [|new HttpClient()|];
+                return await client.GetStringAsync("http://partner.local/prices");
+            }
+
+            public async Task<string> DirectStock()
+            {
+                var client = [|new HttpClient(new HttpClientHandler { UseProxy = false })|];
+                return await client.GetStringAsync("http://partner.local/stock");
+            }
+
+            public Task<HttpResponseMessage> Resend(string xml) => [|new HttpClient()|].PostAsync("http://partner.local/orders", new StringContent(xml));
+        }
+        """, """
+        class PartnerBridge
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            private static readonly HttpClient s_httpClient2 = new(new HttpClientHandler { UseProxy = false });
+
+            public async Task<string> Catalog()
+            {
+                return await s_httpClient.GetStringAsync("http://partner.local/catalog");
+            }
+
+            public async Task<string> Direct()
+            {
+                return await s_httpClient2.GetStringAsync("http://partner.local/direct");
+            }
+
+            public async Task<string> Prices()
+            {
+                return await s_httpClient.GetStringAsync("http://partner.local/prices");
+            }
+
+            public async Task<string> DirectStock()
+            {
+                return await s_httpClient2.GetStringAsync("http://partner.local/stock");
+            }
+
+            public Task<HttpResponseMessage> Resend(string xml) => s_httpClient.PostAsync("http://partner.local/orders", new StringContent(xml));
+        }
+        """, SharedFieldFirst);
+
+    [Fact]
+    public Task A_plain_client_does_not_reuse_a_shared_client_with_its_own_handler() => VerifyFix.CodeFixAsync("""
+        class PartnerBridge
+        {
+            private static readonly HttpClient s_direct = new(new HttpClientHandler { UseProxy = false });
+
+            public Task<string> Catalog() => [|new HttpClient()|].GetStringAsync("http://partner.local/catalog");
+        }
+        """, """
+        class PartnerBridge
+        {
+            private static readonly HttpClient s_direct = new(new HttpClientHandler { UseProxy = false });
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+            public Task<string> Catalog() => s_httpClient.GetStringAsync("http://partner.local/catalog");
         }
         """, SharedFieldFirst);
 
@@ -422,8 +502,8 @@ public sealed class HttpClientPerCallAnalyzerTests
 
         class Reports
         {
-            private static readonly HttpClient s_httpClient2 = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = TimeSpan.FromMinutes(1) };
             private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { DefaultRequestHeaders = { Accept = { new MediaTypeWithQualityHeaderValue("application/json") }, Authorization = new AuthenticationHeaderValue("Basic", "cmVwb3J0czpyZXBvcnRz") } };
+            private static readonly HttpClient s_httpClient2 = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = TimeSpan.FromMinutes(1) };
 
             public async Task<string> Daily()
             {
@@ -1271,6 +1351,71 @@ public sealed class HttpClientPerCallAnalyzerTests
         }
         """, FactoryFirst);
 
+
+    [Fact]
+    public Task Fix_all_uses_the_factory_field_where_it_is_in_scope_even_when_the_first_diagnostic_has_none() => VerifyFix.CodeFixAsync("""
+        class Reports
+        {
+            public Task<string> Daily() => [|new HttpClient()|].GetStringAsync("http://reports.local/daily");
+        }
+        """, """
+        class Reports
+        {
+            private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+            public Task<string> Daily() => s_httpClient.GetStringAsync("http://reports.local/daily");
+        }
+        """, test =>
+        {
+            SharedFieldFirst(test);
+            test.TestState.Sources.Add(("/0/FileMirror.cs", """
+                class FileMirror
+                {
+                    private readonly IHttpClientFactory _factory;
+
+                    public FileMirror(IHttpClientFactory factory) => _factory = factory;
+
+                    public async Task<string> Text(Uri source)
+                    {
+                        async Task<string> FetchAsync(Uri uri)
+                        {
+                            var client = [|new HttpClient()|];
+                            return await client.GetStringAsync(uri);
+                        }
+
+                        return await FetchAsync(source);
+                    }
+
+                    public Task<string> Checksum(Uri source) => [|new HttpClient()|].GetStringAsync(new Uri(source, "SHA256SUMS"));
+
+                    public static Task<string> Probe(Uri source) => [|new HttpClient()|].GetStringAsync(source);
+                }
+                """));
+            test.FixedState.Sources.Add(("/0/FileMirror.cs", """
+                class FileMirror
+                {
+                    private static readonly HttpClient s_httpClient = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+                    private readonly IHttpClientFactory _factory;
+
+                    public FileMirror(IHttpClientFactory factory) => _factory = factory;
+
+                    public async Task<string> Text(Uri source)
+                    {
+                        async Task<string> FetchAsync(Uri uri)
+                        {
+                            var client = _factory.CreateClient();
+                            return await client.GetStringAsync(uri);
+                        }
+
+                        return await FetchAsync(source);
+                    }
+
+                    public Task<string> Checksum(Uri source) => _factory.CreateClient().GetStringAsync(new Uri(source, "SHA256SUMS"));
+
+                    public static Task<string> Probe(Uri source) => s_httpClient.GetStringAsync(source);
+                }
+                """));
+        });
 
     [Fact]
     public Task The_shared_client_is_the_second_action_where_a_factory_is_in_scope() => VerifyFix.CodeFixAsync("""
