@@ -43,9 +43,7 @@ public sealed class LinkedTokenTimeoutCodeFixProvider : RewriteCodeFixProvider
         if (ExpressionBodies.Containing(target) is not null)
         {
             // No block to declare the source in: the expression body becomes one, and the rewrite runs on that.
-            return await ExpressionBodies.ToBlockBodyAsync(document, target, cancellationToken).ConfigureAwait(false) is { } converted
-                ? await FixAsync(converted.Document, converted.Target, diagnostic, cancellationToken).ConfigureAwait(false)
-                : null;
+            return await ExpressionBodies.FixInBlockBodyAsync(document, target, (converted, moved) => FixAsync(converted, moved, diagnostic, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         // Re-judged on the current document: under Fix All an earlier fix may already have given the work a token.

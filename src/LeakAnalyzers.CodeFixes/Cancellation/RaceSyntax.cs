@@ -127,29 +127,29 @@ internal static class RaceSyntax
     {
         while (true)
         {
-            switch (value)
+            var next = value is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax receiver }
+                ? receiver.Expression
+                : OperandEvaluatedFirst(value);
+            if (next is null)
             {
-                case ParenthesizedExpressionSyntax parenthesized:
-                    value = parenthesized.Expression;
-                    break;
-                case MemberAccessExpressionSyntax access:
-                    value = access.Expression;
-                    break;
-                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax receiver }:
-                    value = receiver.Expression;
-                    break;
-                case ElementAccessExpressionSyntax element:
-                    value = element.Expression;
-                    break;
-                case ConditionalAccessExpressionSyntax conditional:
-                    value = conditional.Expression;
-                    break;
-                case BinaryExpressionSyntax binary:
-                    value = binary.Left;
-                    break;
-                default:
-                    return value;
+                return value;
             }
+
+            value = next;
         }
     }
+
+    /// <summary>
+    /// The part of <paramref name="value"/> evaluated before the rest of it, for parentheses, member and
+    /// element access, <c>?.</c> and binary operators (their receiver or left operand); null for other expressions.
+    /// </summary>
+    public static ExpressionSyntax? OperandEvaluatedFirst(ExpressionSyntax? value) => value switch
+    {
+        ParenthesizedExpressionSyntax parenthesized => parenthesized.Expression,
+        MemberAccessExpressionSyntax access => access.Expression,
+        ElementAccessExpressionSyntax element => element.Expression,
+        ConditionalAccessExpressionSyntax conditional => conditional.Expression,
+        BinaryExpressionSyntax binary => binary.Left,
+        _ => null,
+    };
 }

@@ -337,20 +337,8 @@ internal static class WhenAnyRaceShape
                     return IsWork(awaited.Expression);
                 case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Result" } access when resultIsAwaited && IsWork(access.Expression):
                     return true;
-                case ParenthesizedExpressionSyntax parenthesized:
-                    value = parenthesized.Expression;
-                    break;
-                case MemberAccessExpressionSyntax access:
-                    value = access.Expression;
-                    break;
-                case ElementAccessExpressionSyntax element:
-                    value = element.Expression;
-                    break;
-                case ConditionalAccessExpressionSyntax conditional:
-                    value = conditional.Expression;
-                    break;
-                case BinaryExpressionSyntax binary:
-                    value = binary.Left;
+                case ParenthesizedExpressionSyntax or MemberAccessExpressionSyntax or ElementAccessExpressionSyntax or ConditionalAccessExpressionSyntax or BinaryExpressionSyntax:
+                    value = RaceSyntax.OperandEvaluatedFirst(value);
                     break;
                 case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax receiver } when !Unobservable(receiver.Expression, model, cancellationToken):
                     value = receiver.Expression;

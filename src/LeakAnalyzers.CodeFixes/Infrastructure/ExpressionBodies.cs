@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -111,4 +112,13 @@ internal static class ExpressionBodies
         var convertedRoot = await converted.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         return convertedRoot?.GetAnnotatedNodes(marker).FirstOrDefault() is { } found ? (converted, found) : null;
     }
+
+    /// <summary>
+    /// <paramref name="fix"/> run on the document with <paramref name="target"/>'s expression body turned into a
+    /// block (see <see cref="ToBlockBodyAsync"/>); null when there is no such body or the fix does not apply.
+    /// </summary>
+    public static async Task<Document?> FixInBlockBodyAsync(Document document, SyntaxNode target, Func<Document, SyntaxNode, Task<Document?>> fix, CancellationToken cancellationToken) =>
+        await ToBlockBodyAsync(document, target, cancellationToken).ConfigureAwait(false) is { } converted
+            ? await fix(converted.Document, converted.Target).ConfigureAwait(false)
+            : null;
 }
